@@ -1,0 +1,93 @@
+// Builds the app from a validated config. Registration order: ecosystem plugins, store, bus, domain
+// plugins, then routes (Swagger before any route). server.ts starts it; tests build it.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { readFileSync } from 'node:fs'
+import type { Config } from './config.js'
+import configPlugin from './plugins/app/config.js'
+import storePlugin from './plugins/app/store.js'
+import busPlugin from './plugins/app/bus.js'
+import authPlugin from './plugins/app/auth.js'
+import eventsPlugin from './plugins/app/events.js'
+import dashboardPlugin from './plugins/app/dashboard.js'
+import sensible from './plugins/external/sensible.js'
+import helmet from './plugins/external/helmet.js'
+import cors from './plugins/external/cors.js'
+import rateLimit from './plugins/external/rate-limit.js'
+import swagger from './plugins/external/swagger.js'
+import healthRoutes from './routes/health.js'
+import eventRoutes from './routes/events.js'
+import { ErrorResponse } from './schemas/common.js'
+import { sharedSchemas } from './schemas/events.js'
+import { InputError } from './domain/events.js'
+import { StoreClosedError, StoreOverloadedError } from './store/port.js'
+
+export interface BuildOptions {
+  /** pino options or false; the server passes its logger config, tests usually none */
+  logger?: FastifyServerOptions['logger']
+}
+
+export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
+  return {
+    level: config.logLevel,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
+    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}),
+  }
+}
+
+export async function buildApp (config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const https = config.tlsCert && config.tlsKey
+    ? { key: readFileSync(config.tlsKey), cert: readFileSync(config.tlsCert) }
+    : null
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimit,
+    requestTimeout: 30_000,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ...(https ? { https } : {}),
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addSchema(ErrorResponse)
+  for (const s of sharedSchemas) app.addSchema(s)
+
+  // One root error handler: 4xx pass through with their message; 5xx are logged and hidden.
+  app.setErrorHandler((err: Error & { statusCode?: number, headers?: Record<string, string>, validation?: unknown, extra?: Record<string, unknown> }, req, reply) => {
+    if (err instanceof StoreOverloadedError) {
+      return reply.code(503).header('retry-after', String(err.retryAfterSeconds)).send({ statusCode: 503, error: 'Service Unavailable', message: err.message })
+    }
+    if (err instanceof StoreClosedError) {
+      return reply.code(503).header('retry-after', '5').send({ statusCode: 503, error: 'Service Unavailable', message: 'the hub is shutting down; retry shortly' })
+    }
+    if (err instanceof InputError) {
+      return reply.code(err.statusCode).send({ statusCode: err.statusCode, error: err.statusCode === 413 ? 'Payload Too Large' : 'Bad Request', message: err.message, ...err.extra })
+    }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
+    if (err.headers) reply.headers(err.headers)
+    if (status >= 500) {
+      req.log.error({ err }, 'request failed')
+      return reply.code(status).send({ statusCode: status, error: 'Internal Server Error', message: `internal error (request ${req.id})` })
+    }
+    const error = ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests' } as Record<number, string>)[status] ?? 'Error'
+    return reply.code(status).send({ statusCode: status, error, message: err.message, ...((err as { code?: string }).code ? { code: (err as { code?: string }).code } : {}) })
+  })
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` })
+  })
+
+  await app.register(configPlugin, { config })
+  await app.register(sensible)
+  await app.register(helmet)
+  await app.register(cors)
+  await app.register(rateLimit)
+  await app.register(swagger)
+  await app.register(storePlugin)
+  await app.register(busPlugin)
+  await app.register(authPlugin)
+  await app.register(eventsPlugin)
+
+  await app.register(healthRoutes)
+  await app.register(eventRoutes)
+  await app.register(dashboardPlugin)
+  return app
+}

@@ -1,0 +1,135 @@
+// Configuration: environment variables plus an optional YAML/JSON file (MCP_CONFIG), validated once at
+// start by a TypeBox schema. Pure: no Fastify, no process globals; the server passes env and file in.
+import { readFileSync } from 'node:fs'
+import { Type, type Static } from '@sinclair/typebox'
+import { Value, ValueErrorType } from '@sinclair/typebox/value'
+import { parse as parseYaml } from 'yaml'
+
+export const ConfigSchema = Type.Object({
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 5050 }),
+  host: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  dataDir: Type.String({ minLength: 1, default: './data' }),
+  adminUser: Type.String({ minLength: 1, default: 'admin' }),
+  adminPassword: Type.Optional(Type.String({ minLength: 8 })),
+  ingestTokens: Type.Array(Type.String({ minLength: 16 }), { default: [] }),
+  corsOrigins: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  rateLimitMax: Type.Integer({ minimum: 1, default: 1000 }),
+  rateLimitWindowMs: Type.Integer({ minimum: 1000, default: 60_000 }),
+  ingestRateLimitMax: Type.Integer({ minimum: 1, default: 120_000 }),
+  loginFailureMax: Type.Integer({ minimum: 1, default: 10 }),
+  loginFailureWindowMs: Type.Integer({ minimum: 1000, default: 15 * 60_000 }),
+  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  durability: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full' }),
+  bodyLimit: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
+  eventsMaxBatch: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+  eventMaxBytes: Type.Integer({ minimum: 1024, default: 128 * 1024 }),
+  eventsRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+  writeQueueMax: Type.Integer({ minimum: 1, default: 100_000 }),
+  tlsCert: Type.Optional(Type.String({ minLength: 1 })),
+  tlsKey: Type.Optional(Type.String({ minLength: 1 })),
+  trustProxy: Type.Boolean({ default: false }),
+}, { additionalProperties: false })
+
+export type Config = Static<typeof ConfigSchema>
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+type Kind = 'int' | 'number' | 'string' | 'list' | 'bool'
+// Environment variable → config key. PORT is honoured for platforms that set it.
+const ENV: Array<[string, keyof Config, Kind]> = [
+  ['PORT', 'port', 'int'],
+  ['MCP_PORT', 'port', 'int'],
+  ['MCP_HOST', 'host', 'string'],
+  ['MCP_DATA_DIR', 'dataDir', 'string'],
+  ['MCP_ADMIN_USER', 'adminUser', 'string'],
+  ['MCP_ADMIN_PASSWORD', 'adminPassword', 'string'],
+  ['MCP_INGEST_TOKENS', 'ingestTokens', 'list'],
+  ['MCP_CORS_ORIGINS', 'corsOrigins', 'list'],
+  ['MCP_RATE_LIMIT_MAX', 'rateLimitMax', 'int'],
+  ['MCP_RATE_LIMIT_WINDOW_MS', 'rateLimitWindowMs', 'int'],
+  ['MCP_INGEST_RATE_LIMIT_MAX', 'ingestRateLimitMax', 'int'],
+  ['MCP_LOGIN_FAILURE_MAX', 'loginFailureMax', 'int'],
+  ['MCP_LOGIN_FAILURE_WINDOW_MS', 'loginFailureWindowMs', 'int'],
+  ['MCP_LOG_LEVEL', 'logLevel', 'string'],
+  ['MCP_DURABILITY', 'durability', 'string'],
+  ['MCP_BODY_LIMIT', 'bodyLimit', 'int'],
+  ['MCP_EVENTS_MAX_BATCH', 'eventsMaxBatch', 'int'],
+  ['MCP_EVENT_MAX_BYTES', 'eventMaxBytes', 'int'],
+  ['MCP_EVENTS_RETENTION_DAYS', 'eventsRetentionDays', 'number'],
+  ['MCP_WRITE_QUEUE_MAX', 'writeQueueMax', 'int'],
+  ['MCP_TLS_CERT', 'tlsCert', 'string'],
+  ['MCP_TLS_KEY', 'tlsKey', 'string'],
+  ['MCP_TRUST_PROXY', 'trustProxy', 'bool'],
+]
+
+function parseEnvValue (name: string, raw: string, kind: Kind): unknown {
+  switch (kind) {
+    case 'int':
+      if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be an integer, got "${raw}"`)
+      return Number(raw)
+    case 'number':
+      if (raw.trim() === '' || !Number.isFinite(Number(raw))) throw new ConfigError(`${name} must be a number, got "${raw}"`)
+      return Number(raw)
+    case 'bool':
+      if (!/^(true|false|1|0)$/i.test(raw.trim())) throw new ConfigError(`${name} must be true or false, got "${raw}"`)
+      return /^(true|1)$/i.test(raw.trim())
+    case 'list':
+      return raw.split(',').map((s) => s.trim()).filter(Boolean)
+    default:
+      return raw
+  }
+}
+
+export function readConfigFile (path: string): Record<string, unknown> {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`MCP_CONFIG: cannot read ${path}: ${(err as Error).message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = parseYaml(text) // YAML is a superset of JSON, so one parser serves both
+  } catch (err) {
+    throw new ConfigError(`MCP_CONFIG: ${path} is not valid YAML/JSON: ${(err as Error).message}`)
+  }
+  if (parsed == null) return {}
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`MCP_CONFIG: ${path} must hold a mapping of settings`)
+  return parsed as Record<string, unknown>
+}
+
+/**
+ * Builds the validated config. Precedence: defaults < config file < environment < overrides.
+ * Throws ConfigError naming the variable (or file key) and what is expected.
+ */
+export function loadConfig (opts: { env?: Record<string, string | undefined>, overrides?: Partial<Config> } = {}): Config {
+  const env = opts.env ?? {}
+  const file = env.MCP_CONFIG ? readConfigFile(env.MCP_CONFIG) : {}
+  const fromEnv: Record<string, unknown> = {}
+  const origin: Record<string, string> = {}
+  for (const key of Object.keys(file)) origin[key] = `${env.MCP_CONFIG}: ${key}`
+  for (const [name, key, kind] of ENV) {
+    const raw = env[name]
+    if (raw === undefined || raw === '') continue
+    fromEnv[key] = parseEnvValue(name, raw, kind)
+    origin[key] = name
+  }
+  const merged: Record<string, unknown> = { ...file, ...fromEnv, ...(opts.overrides ?? {}) }
+  const withDefaults = Value.Default(ConfigSchema, Value.Clone(merged))
+  const first = Value.Errors(ConfigSchema, withDefaults).First()
+  if (first) {
+    const key = first.path.split('/')[1] ?? ''
+    const where = origin[key] ?? (key || 'config')
+    if (first.type === ValueErrorType.ObjectAdditionalProperties || !(key in ConfigSchema.properties)) {
+      throw new ConfigError(`${where}: unknown setting "${key}"`)
+    }
+    throw new ConfigError(`${where}: ${first.message}${first.value !== undefined ? ` (got ${JSON.stringify(first.value)})` : ''}`)
+  }
+  const config = withDefaults as Config
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new ConfigError('MCP_TLS_CERT and MCP_TLS_KEY must be set together')
+  }
+  return config
+}

@@ -1,0 +1,34 @@
+// In-process publish/subscribe of domain happenings. Subscribers run synchronously after the
+// publisher's write committed; a throwing subscriber is reported, never allowed to break the publisher.
+import type { StoredEvent } from '../store/port.js'
+
+export interface BusTopics {
+  'event.stored': { events: StoredEvent[] }
+  'auth.failed': { ip: string, user: string | null, route: string, requestId: string }
+}
+
+type Handler<T> = (payload: T) => void
+
+export interface Bus {
+  publish<K extends keyof BusTopics> (topic: K, payload: BusTopics[K]): void
+  subscribe<K extends keyof BusTopics> (topic: K, handler: Handler<BusTopics[K]>): () => void
+}
+
+export function createBus (onError: (err: unknown, topic: string) => void = () => {}): Bus {
+  const handlers = new Map<string, Set<Handler<any>>>()
+  return {
+    publish (topic, payload) {
+      const set = handlers.get(topic)
+      if (!set) return
+      for (const h of set) {
+        try { h(payload) } catch (err) { onError(err, topic) }
+      }
+    },
+    subscribe (topic, handler) {
+      let set = handlers.get(topic)
+      if (!set) { set = new Set(); handlers.set(topic, set) }
+      set.add(handler)
+      return () => { set!.delete(handler) }
+    },
+  }
+}

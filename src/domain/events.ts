@@ -1,0 +1,123 @@
+// The event log: validates and normalises incoming events, stores them through the storage port,
+// and publishes what was stored. No Fastify here.
+import { monotonicFactory } from 'ulidx'
+import type { Bus } from './bus.js'
+import type { EventFilter, NewEvent, Store, StoredEvent } from '../store/port.js'
+import { EventInput, type EventInputT, type EventQueryT } from '../schemas/events.js'
+import { compileValidator } from './validation.js'
+
+export class InputError extends Error {
+  override name = 'InputError'
+  constructor (message: string, readonly statusCode = 400, readonly extra: Record<string, unknown> = {}) { super(message) }
+}
+
+export interface EventServiceOptions { store: Store, bus: Bus, maxBatch: number, maxEventBytes: number }
+
+export interface BatchOutcome {
+  accepted: Array<{ index: number, id: string, duplicate: boolean }>
+  rejected: Array<{ index: number, message: string }>
+}
+
+const validator = compileValidator<EventInputT>(EventInput)
+const CURSOR_PREFIX = 'e1.'
+
+export function encodeCursor (seq: number): string {
+  return CURSOR_PREFIX + Buffer.from(String(seq)).toString('base64url')
+}
+
+export function decodeCursor (cursor: string): number {
+  if (cursor.startsWith(CURSOR_PREFIX)) {
+    const seq = Number(Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString())
+    if (Number.isSafeInteger(seq) && seq > 0) return seq
+  }
+  throw new InputError('querystring/cursor is not a cursor this server issued')
+}
+
+export function createEventService (opts: EventServiceOptions) {
+  const { store, bus, maxBatch, maxEventBytes } = opts
+  const nextId = monotonicFactory()
+
+  /** Validates one item; returns the row to store or the reason it is refused. */
+  function prepare (item: unknown, path: string, receivedAt: number): NewEvent | string {
+    if (!validator.check(item)) return validator.firstError(item, path)!
+    const payloadJson = item.payload === undefined ? '{}' : JSON.stringify(item.payload)
+    const size = Buffer.byteLength(payloadJson)
+    if (size > maxEventBytes) return `${path}/payload is ${size} bytes; the limit is ${maxEventBytes} (MCP_EVENT_MAX_BYTES)`
+    return {
+      id: nextId(receivedAt),
+      type: item.type,
+      source: item.source ?? null,
+      severity: item.severity ?? null,
+      time: item.time ?? null,
+      producerId: item.id ?? null,
+      traceparent: item.traceparent ?? null,
+      payloadJson,
+      receivedAt,
+    }
+  }
+
+  const toStored = (e: NewEvent, seq: number): StoredEvent => ({
+    id: e.id, seq, type: e.type, source: e.source, severity: e.severity, time: e.time, producerId: e.producerId,
+    traceparent: e.traceparent, payload: JSON.parse(e.payloadJson), receivedAt: new Date(e.receivedAt).toISOString(),
+  })
+
+  return {
+    /** Stores one event. Resolves once committed; `duplicate` when source+id was already stored. */
+    async ingestOne (item: unknown): Promise<{ event: StoredEvent, duplicate: boolean }> {
+      const row = prepare(item, 'body', Date.now())
+      if (typeof row === 'string') throw new InputError(row)
+      const [outcome] = await store.events.append([row])
+      if (outcome.duplicate) {
+        const existing = await store.events.get(outcome.id)
+        if (!existing) throw new Error(`duplicate event ${outcome.id} vanished`)
+        return { event: existing, duplicate: true }
+      }
+      const event = toStored(row, outcome.seq)
+      bus.publish('event.stored', { events: [event] })
+      return { event, duplicate: false }
+    },
+
+    /** Stores the valid items of a batch in one commit and reports each item. */
+    async ingestBatch (items: unknown[]): Promise<BatchOutcome> {
+      if (items.length === 0) throw new InputError('body must hold at least one event')
+      if (items.length > maxBatch) throw new InputError(`body holds ${items.length} events; the limit is ${maxBatch} (MCP_EVENTS_MAX_BATCH)`, 413)
+      const receivedAt = Date.now()
+      const rows: NewEvent[] = []
+      const indexes: number[] = []
+      const rejected: BatchOutcome['rejected'] = []
+      items.forEach((item, index) => {
+        const row = prepare(item, `body/${index}`, receivedAt)
+        if (typeof row === 'string') rejected.push({ index, message: row })
+        else { rows.push(row); indexes.push(index) }
+      })
+      if (rows.length === 0) {
+        throw new InputError(`no event of the batch is valid; first: ${rejected[0].message}`, 400, { rejected })
+      }
+      const outcomes = await store.events.append(rows)
+      const accepted = outcomes.map((o, i) => ({ index: indexes[i], id: o.id, duplicate: o.duplicate }))
+      const fresh = outcomes.flatMap((o, i) => o.duplicate ? [] : [toStored(rows[i], o.seq)])
+      if (fresh.length > 0) bus.publish('event.stored', { events: fresh })
+      return { accepted, rejected }
+    },
+
+    async query (q: EventQueryT): Promise<{ events: StoredEvent[], nextCursor: string | null }> {
+      const filter: EventFilter = {
+        type: q.type, source: q.source, severity: q.severity, minSeverity: q.minSeverity,
+        since: q.since ? Date.parse(q.since) : undefined,
+        until: q.until ? Date.parse(q.until) : undefined,
+        beforeSeq: q.cursor ? decodeCursor(q.cursor) : undefined,
+        limit: q.limit,
+      }
+      // one extra row tells whether another page exists
+      const rows = await store.events.query({ ...filter, limit: q.limit + 1 })
+      const page = rows.slice(0, q.limit)
+      return { events: page, nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1].seq) : null }
+    },
+
+    get: (id: string) => store.events.get(id),
+    count: () => store.events.count(),
+    prune: (before: number) => store.events.prune(before),
+  }
+}
+
+export type EventService = ReturnType<typeof createEventService>

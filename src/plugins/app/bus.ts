@@ -1,0 +1,10 @@
+import fp from 'fastify-plugin'
+import { createBus, type Bus } from '../../domain/bus.js'
+
+declare module 'fastify' {
+  interface FastifyInstance { bus: Bus }
+}
+
+export default fp(async (app) => {
+  app.decorate('bus', createBus((err, topic) => app.log.error({ err, topic }, 'bus subscriber failed')))
+}, { name: 'bus' })

@@ -1,0 +1,35 @@
+import fp from 'fastify-plugin'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { createRequire } from 'node:module'
+
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
+
+// Registered before any route so every route's TypeBox schema lands in the document.
+export default fp(async (app) => {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'MCP Server',
+        description: 'Observability hub for microservice fleets: health, events, audit, context registry, metrics.',
+        version,
+      },
+      tags: [
+        { name: 'hub', description: "the hub's own liveness and readiness" },
+        { name: 'events', description: 'structured events from any service' },
+      ],
+      components: {
+        securitySchemes: {
+          basicAuth: { type: 'http', scheme: 'basic' },
+          bearerAuth: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+    refResolver: {
+      // name components after the schema's $id instead of def-N
+      buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string | undefined) ?? `def-${i}`,
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: true })
+}, { name: 'swagger' })

@@ -1,0 +1,70 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { ErrorRef, adminErrors } from '../schemas/common.js'
+import { BatchRejected, BatchResult, Event, EventPage, EventQuery, IngestBody } from '../schemas/events.js'
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app
+
+  app.post('/events', {
+    helmet: false,
+    bodyLimit: config.bodyLimit,
+    config: { rateLimit: { max: config.ingestRateLimitMax, timeWindow: config.rateLimitWindowMs } },
+    preHandler: app.auth.ingest,
+    // Items are validated one by one in the event service, so that a bad item of a batch is reported
+    // without sinking the good ones; the schema below documents the body.
+    validatorCompiler: () => () => true,
+    schema: {
+      tags: ['events'],
+      summary: 'Ingest one event or a batch',
+      description: `One event answers 201 with the stored event (200 with the stored one when source+id was already stored).
+An array of at most ${config.eventsMaxBatch} events answers 201 with each item accepted or rejected; 400 when none is valid.
+A 2xx means the events are committed to disk.`,
+      security: config.ingestTokens.length ? [{ bearerAuth: [] }] : [],
+      body: IngestBody,
+      response: {
+        200: Type.Ref(Event),
+        201: Type.Union([Type.Ref(Event), Type.Ref(BatchResult)]),
+        400: Type.Union([BatchRejected, ErrorRef]),
+        401: ErrorRef,
+        413: ErrorRef,
+        415: ErrorRef,
+        429: ErrorRef,
+        503: ErrorRef,
+      },
+    },
+  }, async (req, reply) => {
+    const body = req.body as unknown
+    if (Array.isArray(body)) return reply.code(201).send(await app.events.ingestBatch(body))
+    const { event, duplicate } = await app.events.ingestOne(body)
+    return reply.code(duplicate ? 200 : 201).send(event)
+  })
+
+  app.get('/events', {
+    preHandler: app.auth.admin,
+    schema: {
+      tags: ['events'],
+      summary: 'Query events, newest first',
+      security: [{ basicAuth: [] }],
+      querystring: EventQuery,
+      response: { 200: Type.Ref(EventPage), ...adminErrors },
+    },
+  }, async (req) => app.events.query(req.query))
+
+  app.get('/events/:id', {
+    preHandler: app.auth.admin,
+    schema: {
+      tags: ['events'],
+      summary: 'One event by its id',
+      security: [{ basicAuth: [] }],
+      params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }),
+      response: { 200: Type.Ref(Event), 404: ErrorRef, ...adminErrors },
+    },
+  }, async (req, reply) => {
+    const event = await app.events.get(req.params.id)
+    if (!event) return reply.notFound(`no event with id ${req.params.id}`)
+    return event
+  })
+}
+
+export default routes

@@ -1,0 +1,30 @@
+// Starts and stops the hub: config from the environment, listen, and a graceful close on signals
+// (stop accepting, finish in-flight requests, flush queued writes, close the store).
+import closeWithGrace from 'close-with-grace'
+import { buildApp, loggerOptions } from './app.js'
+import { ConfigError, loadConfig } from './config.js'
+
+async function main () {
+  let config
+  try {
+    config = loadConfig({ env: process.env })
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`mcp-server: invalid configuration: ${err.message}\n`)
+      process.exit(78) // EX_CONFIG
+    }
+    throw err
+  }
+  const app = await buildApp(config, { logger: loggerOptions(config) })
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'closing after an error')
+    else app.log.info({ signal }, 'closing')
+    await app.close()
+  })
+  await app.listen({ port: config.port, host: config.host })
+}
+
+main().catch((err) => {
+  process.stderr.write(`mcp-server: failed to start: ${err?.stack ?? err}\n`)
+  process.exit(1)
+})

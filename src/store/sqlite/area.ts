@@ -1,0 +1,33 @@
+// One storage area (events, checks, audit, …) of the SQLite engine: its migrations and the write
+// operations the writer thread runs for it. Its reads live beside them, on the main thread.
+import type Database from 'better-sqlite3'
+
+export interface Migration { version: number, name: string, up: string }
+
+/** Runs on the writer thread inside the group-commit transaction, in its own savepoint. */
+export type WriteOp = (db: Database.Database, args: any) => unknown
+
+export interface SqliteArea {
+  name: string
+  migrations: Migration[]
+  /** keyed by op name, which must start with `${name}.` */
+  writeOps: Record<string, WriteOp>
+}
+
+/** Prepares each statement once per connection. */
+export function statementCache (db: Database.Database): (sql: string) => Database.Statement {
+  const cache = new Map<string, Database.Statement>()
+  return (sql) => {
+    let st = cache.get(sql)
+    if (!st) { st = db.prepare(sql); cache.set(sql, st) }
+    return st
+  }
+}
+
+const perConnection = new WeakMap<Database.Database, (sql: string) => Database.Statement>()
+/** The statement cache of a connection, created on first use (for write ops, which get only the db). */
+export function sql (db: Database.Database): (sql: string) => Database.Statement {
+  let c = perConnection.get(db)
+  if (!c) { c = statementCache(db); perConnection.set(db, c) }
+  return c
+}
