@@ -2,9 +2,28 @@
 // publisher's write committed; a throwing subscriber is reported, never allowed to break the publisher.
 import type { StoredEvent } from '../store/port.js'
 
+/** A monitored service's state (see the health plugin). */
+export type ServiceState = 'unknown' | 'up' | 'degraded' | 'down' | 'paused'
+
+/** Published by the health plugin when a service changes state (after the change is stored). */
+export interface ServiceTransition {
+  service: string
+  tags: string[]
+  dependsOn: string[]
+  from: ServiceState
+  to: ServiceState
+  /** ISO time of the check that caused the transition */
+  at: string
+  /** error class or reason, e.g. 'timeout', 'status', 'latency', 'tls-expiry'; null when recovering */
+  cause: string | null
+  /** the incident opened (to down/degraded) or closed (back to up) by this transition */
+  incidentId: string | null
+}
+
 export interface BusTopics {
   'event.stored': { events: StoredEvent[] }
   'auth.failed': { ip: string, user: string | null, route: string, requestId: string }
+  'service.transition': ServiceTransition
 }
 
 type Handler<T> = (payload: T) => void
