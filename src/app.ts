@@ -48,6 +48,9 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     ...(https ? { https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // The API speaks JSON only: other bodies get 415 rather than reaching a handler as a string.
+  app.removeContentTypeParser('text/plain')
+
   app.addSchema(ErrorResponse)
   for (const s of sharedSchemas) app.addSchema(s)
 

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
+import { describe } from './domain/validation.js'
 
 export const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 5050 }),
@@ -125,7 +126,7 @@ export function loadConfig (opts: { env?: Record<string, string | undefined>, ov
     if (first.type === ValueErrorType.ObjectAdditionalProperties || !(key in ConfigSchema.properties)) {
       throw new ConfigError(`${where}: unknown setting "${key}"`)
     }
-    throw new ConfigError(`${where}: ${first.message}${first.value !== undefined ? ` (got ${JSON.stringify(first.value)})` : ''}`)
+    throw new ConfigError(`${where}: ${describe(first)}${first.value !== undefined ? ` (got ${JSON.stringify(first.value)})` : ''}`)
   }
   const config = withDefaults as Config
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {

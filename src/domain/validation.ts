@@ -4,7 +4,8 @@ import type { TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 
-function describe (e: ValueError): string {
+/** What is wrong with the value, as the end of a sentence that starts with its path. */
+export function describe (e: ValueError): string {
   const s = e.schema as { anyOf?: Array<{ const?: unknown }> }
   if (e.type === ValueErrorType.Union && s.anyOf?.every((x) => 'const' in x)) {
     const values = s.anyOf.map((x) => String(x.const))

@@ -4,6 +4,9 @@ import { Worker } from 'node:worker_threads'
 import { StoreClosedError, StoreOverloadedError } from '../port.js'
 import type { OpRequest, OpResult, WriterData } from './writer-thread.js'
 
+/** The writer connection's pragmas as SQLite reports them (synchronous: 1 NORMAL, 2 FULL). */
+export interface WriterSettings { journalMode: string, synchronous: number }
+
 interface Pending { op: string, args: unknown, weight: number, resolve: (v: any) => void, reject: (e: Error) => void }
 
 export class WriteFailedError extends Error {
@@ -19,7 +22,7 @@ export class GroupCommitWriter {
   private scheduled = false
   private closing = false
   private drained: Array<() => void> = []
-  private constructor (private readonly worker: Worker, private readonly maxQueued: number) {
+  private constructor (private readonly worker: Worker, private readonly maxQueued: number, readonly settings: WriterSettings) {
     worker.on('message', (msg: { type: string, id?: number, results?: OpResult[] }) => {
       if (msg.type === 'done') this.settle(msg.results!)
     })
@@ -31,16 +34,16 @@ export class GroupCommitWriter {
     // Run the thread from the same kind of file as this one (.ts under the test loader, .js when built).
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
     const worker = new Worker(new URL(`./writer-thread${ext}`, import.meta.url), { workerData: data })
-    await new Promise<void>((resolve, reject) => {
-      const onMessage = (msg: { type: string, error?: { message: string } }) => {
-        if (msg.type === 'ready') { cleanup(); resolve() } else if (msg.type === 'failed') { cleanup(); reject(new Error(`cannot open store ${data.file}: ${msg.error!.message}`)) }
+    const settings = await new Promise<WriterSettings>((resolve, reject) => {
+      const onMessage = (msg: { type: string, error?: { message: string }, settings?: WriterSettings }) => {
+        if (msg.type === 'ready') { cleanup(); resolve(msg.settings!) } else if (msg.type === 'failed') { cleanup(); reject(new Error(`cannot open store ${data.file}: ${msg.error!.message}`)) }
       }
       const onError = (err: Error) => { cleanup(); reject(err) }
       const onExit = (code: number) => { cleanup(); reject(new Error(`store writer exited with code ${code}`)) }
       const cleanup = () => { worker.off('message', onMessage); worker.off('error', onError); worker.off('exit', onExit) }
       worker.on('message', onMessage).on('error', onError).on('exit', onExit)
     })
-    return new GroupCommitWriter(worker, maxQueued)
+    return new GroupCommitWriter(worker, maxQueued, settings)
   }
 
   /** Number of queued (not yet sent) write units. */

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Store } from '../port.js'
-import { GroupCommitWriter } from './group-commit.js'
+import { GroupCommitWriter, type WriterSettings } from './group-commit.js'
 import { sqliteEventStore } from './events.js'
 
 export interface SqliteStoreOptions {
@@ -16,7 +16,7 @@ export interface SqliteStoreOptions {
   fileName?: string
 }
 
-export type SqliteStore = Store & { readonly file: string }
+export type SqliteStore = Store & { readonly file: string, readonly settings: WriterSettings }
 
 export async function createSqliteStore (opts: SqliteStoreOptions): Promise<SqliteStore> {
   mkdirSync(opts.dataDir, { recursive: true })
@@ -29,6 +29,7 @@ export async function createSqliteStore (opts: SqliteStoreOptions): Promise<Sqli
   return {
     engine: 'sqlite',
     file,
+    settings: writer.settings,
     events: sqliteEventStore(reader, writer),
     async ping () {
       ping.get()

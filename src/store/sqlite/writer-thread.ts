@@ -27,7 +27,7 @@ try {
   db.pragma('busy_timeout = 5000')
   db.pragma('foreign_keys = ON')
   const applied = migrate(db, areas)
-  port.postMessage({ type: 'ready', applied })
+  port.postMessage({ type: 'ready', applied, settings: { journalMode: db.pragma('journal_mode', { simple: true }), synchronous: db.pragma('synchronous', { simple: true }) } })
 } catch (err) {
   port.postMessage({ type: 'failed', error: serialiseError(err) })
   process.exit(1)

@@ -1,0 +1,102 @@
+// The storage port's contract: any engine (SQLite here, PostgreSQL later) runs this suite unchanged.
+// `open` returns a fresh, empty store on a location of its own; `reopen` opens the same location again.
+import type { Store, NewEvent } from '../src/store/port.js'
+
+type Tap = typeof import('tap')['default']
+export interface EngineUnderTest {
+  name: string
+  open (t: Tap): Promise<{ store: Store, reopen (): Promise<Store> }>
+}
+
+let n = 0
+const ev = (over: Partial<NewEvent> = {}): NewEvent => ({
+  id: `01TESTEVENT${String(++n).padStart(15, '0')}`,
+  type: 'test.happened',
+  source: null,
+  severity: null,
+  time: null,
+  producerId: null,
+  traceparent: null,
+  payloadJson: '{}',
+  receivedAt: Date.now(),
+  ...over,
+})
+
+export function storeContract (t: Tap, engine: EngineUnderTest) {
+  t.test(`${engine.name}: append assigns increasing seq and stores every field`, async (t) => {
+    const { store } = await engine.open(t)
+    const a = ev({ type: 'a', source: 'svc', severity: 'WARN', time: '2026-01-01T00:00:00Z', producerId: 'p1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', payloadJson: '{"k":[1,2]}' })
+    const b = ev({ type: 'b' })
+    const out = await store.events.append([a, b])
+    t.equal(out.length, 2)
+    t.ok(out[1].seq > out[0].seq, 'seq increases')
+    t.same(out.map((o) => o.duplicate), [false, false])
+    const got = await store.events.get(a.id)
+    t.match(got, { id: a.id, type: 'a', source: 'svc', severity: 'WARN', time: '2026-01-01T00:00:00Z', producerId: 'p1', traceparent: a.traceparent, payload: { k: [1, 2] } })
+    t.equal(await store.events.count(), 2)
+    t.equal(await store.events.get('nope'), undefined)
+  })
+
+  t.test(`${engine.name}: source + producer id is idempotent, also inside one batch`, async (t) => {
+    const { store } = await engine.open(t)
+    const first = ev({ source: 'order', producerId: 'o-1' })
+    const [o1] = await store.events.append([first])
+    const out = await store.events.append([ev({ source: 'order', producerId: 'o-1' }), ev({ source: 'cart', producerId: 'o-1' }), ev({ source: 'cart', producerId: 'o-1' })])
+    t.same(out.map((o) => o.duplicate), [true, false, true])
+    t.equal(out[0].id, o1.id, 'the stored one is returned')
+    t.equal(out[2].id, out[1].id)
+    // no source: the producer id alone is the key
+    const [x] = await store.events.append([ev({ producerId: 'solo' })])
+    const [y] = await store.events.append([ev({ producerId: 'solo' })])
+    t.equal(y.id, x.id)
+    t.ok(y.duplicate)
+    t.equal(await store.events.count(), 3)
+  })
+
+  t.test(`${engine.name}: query filters, newest first, seq paging`, async (t) => {
+    const { store } = await engine.open(t)
+    const base = Date.UTC(2026, 0, 1)
+    await store.events.append([
+      ev({ type: 'login', source: 'auth', severity: 'INFO', receivedAt: base }),
+      ev({ type: 'login', source: 'auth', severity: 'ERROR', receivedAt: base + 1000 }),
+      ev({ type: 'order', source: 'order', severity: 'WARN', receivedAt: base + 2000 }),
+      ev({ type: 'order', source: 'order', severity: 'FATAL', receivedAt: base + 3000 }),
+    ])
+    const all = await store.events.query({ limit: 10 })
+    t.same(all.map((e) => e.receivedAt), [3000, 2000, 1000, 0].map((d) => new Date(base + d).toISOString()))
+    t.same((await store.events.query({ type: 'login', limit: 10 })).map((e) => e.severity), ['ERROR', 'INFO'])
+    t.same((await store.events.query({ source: 'order', limit: 10 })).length, 2)
+    t.same((await store.events.query({ severity: 'WARN', limit: 10 })).map((e) => e.type), ['order'])
+    t.same((await store.events.query({ minSeverity: 'WARN', limit: 10 })).map((e) => e.severity), ['FATAL', 'WARN', 'ERROR'])
+    t.same((await store.events.query({ since: base + 1000, until: base + 3000, limit: 10 })).length, 2)
+    const page1 = await store.events.query({ limit: 2 })
+    const page2 = await store.events.query({ limit: 2, beforeSeq: page1[1].seq })
+    t.same([...page1, ...page2].map((e) => e.seq), all.map((e) => e.seq))
+  })
+
+  t.test(`${engine.name}: prune deletes only what is older than the bound`, async (t) => {
+    const { store } = await engine.open(t)
+    const now = Date.now()
+    const old = Array.from({ length: 4500 }, () => ev({ receivedAt: now - 40 * 86_400_000 }))
+    await store.events.append(old)
+    await store.events.append([ev({ receivedAt: now })])
+    t.equal(await store.events.prune(now - 30 * 86_400_000), 4500)
+    t.equal(await store.events.count(), 1)
+  })
+
+  t.test(`${engine.name}: what append acknowledged survives a close and reopen`, async (t) => {
+    const { store, reopen } = await engine.open(t)
+    const acked = await Promise.all(Array.from({ length: 50 }, (_, i) => store.events.append([ev({ producerId: `r-${i}` })])))
+    await store.close()
+    const again = await reopen()
+    t.equal(await again.events.count(), 50)
+    for (const [o] of acked) t.ok(await again.events.get(o.id), `event ${o.id} is there`)
+  })
+
+  t.test(`${engine.name}: ping answers on an open store and fails on a closed one`, async (t) => {
+    const { store } = await engine.open(t)
+    await store.ping()
+    await store.close()
+    await t.rejects(store.ping())
+  })
+}
