@@ -36,7 +36,7 @@ t.test('a batch answers per item; bad items do not sink good ones', async (t) =>
     url: '/events',
     payload: [{ type: 'a' }, { typo: 'b' }, { type: 'c', severity: 'LOUD' }, { type: 'd', payload: [1] }, { type: 'e', extra: 1 }, { type: 'f', time: 'yesterday' }, { type: 'g' }],
   })
-  t.equal(res.statusCode, 201)
+  t.equal(res.statusCode, 207)
   const out = res.json()
   t.same(out.accepted.map((a: { index: number }) => a.index), [0, 6])
   t.same(out.rejected.map((r: { index: number }) => r.index), [1, 2, 3, 4, 5])

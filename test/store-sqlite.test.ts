@@ -5,16 +5,18 @@ import { StoreOverloadedError } from '../src/store/port.js'
 import { storeContract } from './store-contract.js'
 import { tempDir } from './helper.js'
 
-storeContract(t, {
-  name: 'sqlite',
-  async open (t) {
-    const dataDir = tempDir(t)
-    const opened: Array<{ close (): Promise<void> }> = []
-    t.teardown(async () => { for (const s of opened) await s.close().catch(() => {}) })
-    const make = async () => { const s = await createSqliteStore({ dataDir }); opened.push(s); return s }
-    return { store: await make(), reopen: make }
-  },
-})
+for (const writerMode of ['inline', 'thread'] as const) {
+  storeContract(t, {
+    name: `sqlite (${writerMode} writer)`,
+    async open (t) {
+      const dataDir = tempDir(t)
+      const opened: Array<{ close (): Promise<void> }> = []
+      t.teardown(async () => { for (const s of opened) await s.close().catch(() => {}) })
+      const make = async () => { const s = await createSqliteStore({ dataDir, writerMode }); opened.push(s); return s }
+      return { store: await make(), reopen: make }
+    },
+  })
+}
 
 t.test('sqlite: WAL, synchronous=FULL by default, NORMAL when asked, migrations recorded', async (t) => {
   for (const [durability, expected] of [['full', 2], ['normal', 1]] as const) {
@@ -30,7 +32,7 @@ t.test('sqlite: WAL, synchronous=FULL by default, NORMAL when asked, migrations 
 })
 
 t.test('sqlite: writes that arrive together share one commit', async (t) => {
-  const store = await createSqliteStore({ dataDir: tempDir(t) })
+  const store = await createSqliteStore({ dataDir: tempDir(t), writerMode: 'thread' })
   t.teardown(() => store.close())
   const db = new Database(store.file, { readonly: true })
   t.teardown(() => db.close())

@@ -7,9 +7,9 @@ declare module 'fastify' {
 }
 
 export default fp(async (app) => {
-  const { dataDir, durability, writeQueueMax } = app.config
-  const store = await createSqliteStore({ dataDir, durability, writeQueueMax })
-  app.log.info({ engine: store.engine, file: store.file, durability }, 'store opened')
+  const { dataDir, durability, writeQueueMax, writerMode } = app.config
+  const store = await createSqliteStore({ dataDir, durability, writeQueueMax, writerMode })
+  app.log.info({ engine: store.engine, file: store.file, durability, writerMode }, 'store opened')
   app.decorate('store', store)
   // last to close: routes and domain plugins flush into it first
   app.addHook('onClose', async () => { await store.close() })

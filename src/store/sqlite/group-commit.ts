@@ -1,52 +1,101 @@
-// Main-thread side of group commit. Writes are queued; while the writer thread commits one batch,
-// the next one forms. A promise resolves only after its batch is committed to disk.
+// Group commit. Writes are queued; all that arrive in one turn of the event loop are committed in
+// one transaction, and the next batch forms while one is being committed. A promise resolves only
+// after its batch is on disk. The commit runs either on this thread ('inline': better-sqlite3 blocks
+// for the fsync) or on a writer thread ('thread': the loop stays free, at the cost of a message
+// round trip and of scheduling when both threads share a core).
 import { Worker } from 'node:worker_threads'
 import { StoreClosedError, StoreOverloadedError } from '../port.js'
-import type { OpRequest, OpResult, WriterData } from './writer-thread.js'
+import { openWriter, type OpRequest, type OpResult, type WriterOptions, type WriterSettings } from './writer-core.js'
 
-/** The writer connection's pragmas as SQLite reports them (synchronous: 1 NORMAL, 2 FULL). */
-export interface WriterSettings { journalMode: string, synchronous: number }
+export type WriterMode = 'inline' | 'thread'
+export type { WriterSettings }
 
 interface Pending { op: string, args: unknown, weight: number, resolve: (v: any) => void, reject: (e: Error) => void }
+
+/** Where a batch is committed. */
+interface Committer {
+  settings: WriterSettings
+  commit (ops: OpRequest[], done: (results: OpResult[]) => void): void
+  close (): Promise<void>
+  onFailure (fail: (err: Error) => void): void
+}
 
 export class WriteFailedError extends Error {
   override name = 'WriteFailedError'
   constructor (message: string, readonly code?: string) { super(message) }
 }
 
+function inlineCommitter (opts: WriterOptions): Committer {
+  const core = openWriter(opts)
+  return {
+    settings: core.settings,
+    commit: (ops, done) => done(core.runBatch(ops)),
+    close: async () => core.close(),
+    onFailure: () => {},
+  }
+}
+
+async function threadCommitter (opts: WriterOptions): Promise<Committer> {
+  // Run the thread from the same kind of file as this one (.ts under the test loader, .js when built).
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
+  const worker = new Worker(new URL(`./writer-thread${ext}`, import.meta.url), { workerData: opts })
+  const settings = await new Promise<WriterSettings>((resolve, reject) => {
+    const onMessage = (msg: { type: string, error?: { message: string }, settings?: WriterSettings }) => {
+      if (msg.type === 'ready') { cleanup(); resolve(msg.settings!) } else if (msg.type === 'failed') { cleanup(); reject(new Error(msg.error!.message)) }
+    }
+    const onError = (err: Error) => { cleanup(); reject(err) }
+    const onExit = (code: number) => { cleanup(); reject(new Error(`store writer exited with code ${code}`)) }
+    const cleanup = () => { worker.off('message', onMessage); worker.off('error', onError); worker.off('exit', onExit) }
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit)
+  })
+  let pending: ((results: OpResult[]) => void) | null = null
+  let batchId = 0
+  worker.on('message', (msg: { type: string, results?: OpResult[] }) => {
+    if (msg.type === 'done' && pending) { const p = pending; pending = null; p(msg.results!) }
+  })
+  return {
+    settings,
+    commit (ops, done) { pending = done; worker.postMessage({ type: 'batch', id: ++batchId, ops }) },
+    async close () {
+      await new Promise<void>((resolve) => {
+        worker.on('message', (msg: { type: string }) => { if (msg.type === 'closed') resolve() })
+        worker.once('exit', () => resolve())
+        worker.postMessage({ type: 'close' })
+      })
+      await worker.terminate()
+    },
+    onFailure (fail) {
+      worker.on('error', fail)
+      worker.on('exit', () => fail(new StoreClosedError()))
+    },
+  }
+}
+
 export class GroupCommitWriter {
   private queue: Pending[] = []
   private queuedWeight = 0
   private inFlight: Pending[] | null = null
-  private batchId = 0
   private scheduled = false
   private closing = false
   private drained: Array<() => void> = []
-  private constructor (private readonly worker: Worker, private readonly maxQueued: number, readonly settings: WriterSettings) {
-    worker.on('message', (msg: { type: string, id?: number, results?: OpResult[] }) => {
-      if (msg.type === 'done') this.settle(msg.results!)
-    })
-    worker.on('error', (err) => this.failAll(err))
-    worker.on('exit', () => this.failAll(new StoreClosedError()))
+
+  private constructor (private readonly committer: Committer, private readonly maxQueued: number) {
+    committer.onFailure((err) => this.failAll(err))
   }
 
-  static async start (data: WriterData, maxQueued: number): Promise<GroupCommitWriter> {
-    // Run the thread from the same kind of file as this one (.ts under the test loader, .js when built).
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
-    const worker = new Worker(new URL(`./writer-thread${ext}`, import.meta.url), { workerData: data })
-    const settings = await new Promise<WriterSettings>((resolve, reject) => {
-      const onMessage = (msg: { type: string, error?: { message: string }, settings?: WriterSettings }) => {
-        if (msg.type === 'ready') { cleanup(); resolve(msg.settings!) } else if (msg.type === 'failed') { cleanup(); reject(new Error(`cannot open store ${data.file}: ${msg.error!.message}`)) }
-      }
-      const onError = (err: Error) => { cleanup(); reject(err) }
-      const onExit = (code: number) => { cleanup(); reject(new Error(`store writer exited with code ${code}`)) }
-      const cleanup = () => { worker.off('message', onMessage); worker.off('error', onError); worker.off('exit', onExit) }
-      worker.on('message', onMessage).on('error', onError).on('exit', onExit)
-    })
-    return new GroupCommitWriter(worker, maxQueued, settings)
+  static async start (opts: WriterOptions & { mode?: WriterMode }, maxQueued: number): Promise<GroupCommitWriter> {
+    let committer: Committer
+    try {
+      committer = opts.mode === 'thread' ? await threadCommitter(opts) : inlineCommitter(opts)
+    } catch (err) {
+      throw new Error(`cannot open store ${opts.file}: ${(err as Error).message}`)
+    }
+    return new GroupCommitWriter(committer, maxQueued)
   }
 
-  /** Number of queued (not yet sent) write units. */
+  get settings (): WriterSettings { return this.committer.settings }
+
+  /** Number of queued (not yet committing) write units. */
   get backlog (): number { return this.queuedWeight }
 
   /**
@@ -76,19 +125,18 @@ export class GroupCommitWriter {
     this.queue = []
     this.queuedWeight = 0
     this.inFlight = batch
-    const ops: OpRequest[] = batch.map((p) => ({ op: p.op, args: p.args }))
-    this.worker.postMessage({ type: 'batch', id: ++this.batchId, ops })
+    this.committer.commit(batch.map((p) => ({ op: p.op, args: p.args })), (results) => this.settle(batch, results))
   }
 
-  private settle (results: OpResult[]) {
-    const batch = this.inFlight ?? []
+  private settle (batch: Pending[], results: OpResult[]) {
+    if (this.inFlight !== batch) return
     this.inFlight = null
     batch.forEach((p, i) => {
       const r = results[i]
       if (r?.ok) p.resolve(r.value)
       else p.reject(new WriteFailedError(r ? r.error.message : 'no result', r && !r.ok ? r.error.code : undefined))
     })
-    if (this.queue.length > 0) this.flush()
+    if (this.queue.length > 0) this.schedule()
     else this.drained.splice(0).forEach((f) => f())
   }
 
@@ -100,19 +148,13 @@ export class GroupCommitWriter {
     this.drained.splice(0).forEach((f) => f())
   }
 
-  /** Commits everything queued, then stops the writer thread. */
+  /** Commits everything queued, then closes the writing connection. */
   async close (): Promise<void> {
     if (this.closing) return
     this.closing = true
     if (this.inFlight || this.queue.length > 0) {
       await new Promise<void>((resolve) => { this.drained.push(resolve); this.schedule() })
     }
-    await new Promise<void>((resolve) => {
-      const onMessage = (msg: { type: string }) => { if (msg.type === 'closed') { this.worker.off('message', onMessage); resolve() } }
-      this.worker.on('message', onMessage)
-      this.worker.once('exit', () => resolve())
-      this.worker.postMessage({ type: 'close' })
-    })
-    await this.worker.terminate()
+    await this.committer.close()
   }
 }

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Store } from '../port.js'
-import { GroupCommitWriter, type WriterSettings } from './group-commit.js'
+import { GroupCommitWriter, type WriterMode, type WriterSettings } from './group-commit.js'
 import { sqliteEventStore } from './events.js'
 
 export interface SqliteStoreOptions {
@@ -13,6 +13,8 @@ export interface SqliteStoreOptions {
   durability?: 'full' | 'normal'
   /** bound on queued rows before writes are refused with StoreOverloadedError */
   writeQueueMax?: number
+  /** where commits run: on the main thread ('inline', default) or a writer thread */
+  writerMode?: WriterMode
   fileName?: string
 }
 
@@ -21,7 +23,7 @@ export type SqliteStore = Store & { readonly file: string, readonly settings: Wr
 export async function createSqliteStore (opts: SqliteStoreOptions): Promise<SqliteStore> {
   mkdirSync(opts.dataDir, { recursive: true })
   const file = join(opts.dataDir, opts.fileName ?? 'mcp.sqlite')
-  const writer = await GroupCommitWriter.start({ file, durability: opts.durability ?? 'full' }, opts.writeQueueMax ?? 100_000)
+  const writer = await GroupCommitWriter.start({ file, durability: opts.durability ?? 'full', mode: opts.writerMode }, opts.writeQueueMax ?? 100_000)
   const reader = new Database(file, { readonly: true, fileMustExist: true })
   reader.pragma('busy_timeout = 5000')
   const ping = reader.prepare('SELECT 1')
