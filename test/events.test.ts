@@ -1,4 +1,5 @@
 import t from 'tap'
+import { ulid } from 'ulidx'
 import { build, adminHeaders } from './helper.js'
 
 t.test('a single event is stored and can be read back', async (t) => {
@@ -155,8 +156,8 @@ t.test('retention deletes events older than the configured days', async (t) => {
   const { app } = await build(t, { eventsRetentionDays: 1 })
   const now = Date.now()
   await app.store.events.append([
-    { id: '01OLD00000000000000000000A', type: 'old', source: null, severity: null, time: null, producerId: null, traceparent: null, payloadJson: '{}', receivedAt: now - 3 * 86_400_000 },
-    { id: '01NEW00000000000000000000A', type: 'new', source: null, severity: null, time: null, producerId: null, traceparent: null, payloadJson: '{}', receivedAt: now },
+    { id: ulid(now - 3 * 86_400_000), type: 'old', source: null, severity: null, time: null, producerId: null, traceparent: null, payloadJson: '{}', receivedAt: now - 3 * 86_400_000 },
+    { id: ulid(now), type: 'new', source: null, severity: null, time: null, producerId: null, traceparent: null, payloadJson: '{}', receivedAt: now },
   ])
   t.equal(await app.events.prune(now - 86_400_000), 1)
   t.same((await app.events.query({ limit: 10 })).events.map((e) => e.type), ['new'])

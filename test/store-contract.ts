@@ -1,5 +1,6 @@
 // The storage port's contract: any engine (SQLite here, PostgreSQL later) runs this suite unchanged.
 // `open` returns a fresh, empty store on a location of its own; `reopen` opens the same location again.
+import { ulid } from 'ulidx'
 import type { Store, NewEvent } from '../src/store/port.js'
 
 type Tap = typeof import('tap')['default']
@@ -8,9 +9,9 @@ export interface EngineUnderTest {
   open (t: Tap): Promise<{ store: Store, reopen (): Promise<Store> }>
 }
 
-let n = 0
+
 const ev = (over: Partial<NewEvent> = {}): NewEvent => ({
-  id: `01TESTEVENT${String(++n).padStart(15, '0')}`,
+  id: ulid(over.receivedAt ?? Date.now()),
   type: 'test.happened',
   source: null,
   severity: null,

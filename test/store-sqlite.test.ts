@@ -1,4 +1,5 @@
 import t from 'tap'
+import { ulid } from 'ulidx'
 import Database from 'better-sqlite3'
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.js'
 import { StoreOverloadedError } from '../src/store/port.js'
@@ -37,7 +38,7 @@ t.test('sqlite: writes that arrive together share one commit', async (t) => {
   const db = new Database(store.file, { readonly: true })
   t.teardown(() => db.close())
   const before = db.pragma('data_version', { simple: true })
-  const mk = (i: number) => ({ id: `01GROUP${String(i).padStart(19, '0')}`, type: 'g', source: null, severity: null, time: null, producerId: null, traceparent: null, payloadJson: '{}', receivedAt: Date.now() })
+  const mk = (_i: number) => ({ id: ulid(), type: 'g', source: null, severity: null, time: null, producerId: null, traceparent: null, payloadJson: '{}', receivedAt: Date.now() })
   await Promise.all(Array.from({ length: 200 }, (_, i) => store.events.append([mk(i)])))
   // data_version changes once per commit seen by this connection; 200 appends in far fewer commits
   const commits = (db.pragma('data_version', { simple: true }) as number) - (before as number)
@@ -48,7 +49,7 @@ t.test('sqlite: writes that arrive together share one commit', async (t) => {
 t.test('sqlite: a full write queue refuses with StoreOverloadedError, and loses nothing it accepted', async (t) => {
   const store = await createSqliteStore({ dataDir: tempDir(t), writeQueueMax: 10 })
   t.teardown(() => store.close())
-  const mk = (i: number) => ({ id: `01OVER${String(i).padStart(20, '0')}`, type: 'o', source: null, severity: null, time: null, producerId: null, traceparent: null, payloadJson: '{}', receivedAt: Date.now() })
+  const mk = (_i: number) => ({ id: ulid(), type: 'o', source: null, severity: null, time: null, producerId: null, traceparent: null, payloadJson: '{}', receivedAt: Date.now() })
   const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => store.events.append([mk(i)])))
   const refused = results.filter((r) => r.status === 'rejected')
   const accepted = results.filter((r) => r.status === 'fulfilled')

@@ -18,6 +18,8 @@ export interface BatchOutcome {
   rejected: Array<{ index: number, message: string }>
 }
 
+interface Prepared { row: NewEvent, payload: Record<string, unknown> }
+
 const validator = compileValidator<EventInputT>(EventInput)
 const CURSOR_PREFIX = 'e1.'
 
@@ -38,12 +40,12 @@ export function createEventService (opts: EventServiceOptions) {
   const nextId = monotonicFactory()
 
   /** Validates one item; returns the row to store or the reason it is refused. */
-  function prepare (item: unknown, path: string, receivedAt: number): NewEvent | string {
+  function prepare (item: unknown, path: string, receivedAt: number): Prepared | string {
     if (!validator.check(item)) return validator.firstError(item, path)!
     const payloadJson = item.payload === undefined ? '{}' : JSON.stringify(item.payload)
     const size = Buffer.byteLength(payloadJson)
     if (size > maxEventBytes) return `${path}/payload is ${size} bytes; the limit is ${maxEventBytes} (MCP_EVENT_MAX_BYTES)`
-    return {
+    const row: NewEvent = {
       id: nextId(receivedAt),
       type: item.type,
       source: item.source ?? null,
@@ -54,25 +56,27 @@ export function createEventService (opts: EventServiceOptions) {
       payloadJson,
       receivedAt,
     }
+    return { row, payload: item.payload ?? {} }
   }
 
-  const toStored = (e: NewEvent, seq: number): StoredEvent => ({
+  // the payload object we already hold stands for the stored JSON: no parse on the way out
+  const toStored = ({ row: e, payload }: Prepared, seq: number): StoredEvent => ({
     id: e.id, seq, type: e.type, source: e.source, severity: e.severity, time: e.time, producerId: e.producerId,
-    traceparent: e.traceparent, payload: JSON.parse(e.payloadJson), receivedAt: new Date(e.receivedAt).toISOString(),
+    traceparent: e.traceparent, payload, receivedAt: new Date(e.receivedAt).toISOString(),
   })
 
   return {
     /** Stores one event. Resolves once committed; `duplicate` when source+id was already stored. */
     async ingestOne (item: unknown): Promise<{ event: StoredEvent, duplicate: boolean }> {
-      const row = prepare(item, 'body', Date.now())
-      if (typeof row === 'string') throw new InputError(row)
-      const [outcome] = await store.events.append([row])
+      const prepared = prepare(item, 'body', Date.now())
+      if (typeof prepared === 'string') throw new InputError(prepared)
+      const [outcome] = await store.events.append([prepared.row])
       if (outcome.duplicate) {
         const existing = await store.events.get(outcome.id)
         if (!existing) throw new Error(`duplicate event ${outcome.id} vanished`)
         return { event: existing, duplicate: true }
       }
-      const event = toStored(row, outcome.seq)
+      const event = toStored(prepared, outcome.seq)
       bus.publish('event.stored', { events: [event] })
       return { event, duplicate: false }
     },
@@ -82,20 +86,20 @@ export function createEventService (opts: EventServiceOptions) {
       if (items.length === 0) throw new InputError('body must hold at least one event')
       if (items.length > maxBatch) throw new InputError(`body holds ${items.length} events; the limit is ${maxBatch} (MCP_EVENTS_MAX_BATCH)`, 413)
       const receivedAt = Date.now()
-      const rows: NewEvent[] = []
+      const valid: Prepared[] = []
       const indexes: number[] = []
       const rejected: BatchOutcome['rejected'] = []
       items.forEach((item, index) => {
-        const row = prepare(item, `body/${index}`, receivedAt)
-        if (typeof row === 'string') rejected.push({ index, message: row })
-        else { rows.push(row); indexes.push(index) }
+        const prepared = prepare(item, `body/${index}`, receivedAt)
+        if (typeof prepared === 'string') rejected.push({ index, message: prepared })
+        else { valid.push(prepared); indexes.push(index) }
       })
-      if (rows.length === 0) {
+      if (valid.length === 0) {
         throw new InputError(`no event of the batch is valid; first: ${rejected[0].message}`, 400, { rejected })
       }
-      const outcomes = await store.events.append(rows)
+      const outcomes = await store.events.append(valid.map((p) => p.row))
       const accepted = outcomes.map((o, i) => ({ index: indexes[i], id: o.id, duplicate: o.duplicate }))
-      const fresh = outcomes.flatMap((o, i) => o.duplicate ? [] : [toStored(rows[i], o.seq)])
+      const fresh = outcomes.flatMap((o, i) => o.duplicate ? [] : [toStored(valid[i], o.seq)])
       if (fresh.length > 0) bus.publish('event.stored', { events: fresh })
       return { accepted, rejected }
     },

@@ -12,6 +12,7 @@ export const severityNumber = (s: Severity): number => SEVERITIES.indexOf(s) + 1
 
 /** An event as the store receives it: validated, normalised, with the hub's id and receive time. */
 export interface NewEvent {
+  /** a ULID whose time part is `receivedAt`: engines may serve time ranges from the id */
   id: string
   type: string
   source: string | null

