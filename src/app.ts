@@ -10,6 +10,8 @@ import busPlugin from './plugins/app/bus.js'
 import authPlugin from './plugins/app/auth.js'
 import eventsPlugin from './plugins/app/events.js'
 import dashboardPlugin from './plugins/app/dashboard.js'
+import streamPlugin from './plugins/app/stream.js'
+import streamRoutes from './routes/stream.js'
 import sensible from './plugins/external/sensible.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
@@ -88,9 +90,11 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(busPlugin)
   await app.register(authPlugin)
   await app.register(eventsPlugin)
+  await app.register(streamPlugin)
 
   await app.register(healthRoutes)
   await app.register(eventRoutes)
+  await app.register(streamRoutes)
   await app.register(dashboardPlugin)
   return app
 }

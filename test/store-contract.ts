@@ -73,6 +73,8 @@ export function storeContract (t: Tap, engine: EngineUnderTest) {
     const page1 = await store.events.query({ limit: 2 })
     const page2 = await store.events.query({ limit: 2, beforeSeq: page1[1].seq })
     t.same([...page1, ...page2].map((e) => e.seq), all.map((e) => e.seq))
+    const after = await store.events.query({ afterSeq: all[3].seq, order: 'asc', limit: 2 })
+    t.same(after.map((e) => e.seq), [all[2].seq, all[1].seq], 'ascending after a seq')
   })
 
   t.test(`${engine.name}: prune deletes only what is older than the bound`, async (t) => {

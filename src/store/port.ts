@@ -54,6 +54,10 @@ export interface EventFilter {
   until?: number
   /** return rows with seq strictly below this (newest-first paging) */
   beforeSeq?: number
+  /** return rows with seq strictly above this */
+  afterSeq?: number
+  /** by seq; newest first unless 'asc' */
+  order?: 'asc' | 'desc'
   limit: number
 }
 

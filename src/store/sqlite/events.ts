@@ -92,7 +92,8 @@ export function sqliteEventStore (reader: Database.Database, writer: GroupCommit
       if (f.since !== undefined) { where.push('id >= ?'); args.push(ulidFloor(f.since)) }
       if (f.until !== undefined) { where.push('id < ?'); args.push(ulidFloor(f.until)) }
       if (f.beforeSeq !== undefined) { where.push('seq < ?'); args.push(f.beforeSeq) }
-      const text = `SELECT * FROM events${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`
+      if (f.afterSeq !== undefined) { where.push('seq > ?'); args.push(f.afterSeq) }
+      const text = `SELECT * FROM events${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${f.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`
       return (q(text).all(...args, f.limit) as EventRow[]).map(toEvent)
     },
     async get (id) {

@@ -1,0 +1,163 @@
+import t from 'tap'
+import http from 'node:http'
+import net from 'node:net'
+import { build, adminAuth } from './helper.js'
+import { decodeStreamId, encodeStreamId } from '../src/domain/stream.js'
+
+interface Frame { id?: string, event?: string, data?: { type: string, seq: number, data: any } }
+
+/** A minimal SSE client over node:http: collects frames and comments. */
+function sse (url: string, headers: Record<string, string> = {}) {
+  const frames: Frame[] = []
+  const comments: string[] = []
+  let status = 0
+  let buf = ''
+  let waiters: Array<() => void> = []
+  let req: http.ClientRequest
+  let ended = false
+  const ready = new Promise<void>((resolve, reject) => {
+    req = http.get(url, { headers: { authorization: adminAuth, ...headers } }, (res) => {
+      status = res.statusCode!
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        buf += chunk
+        let i
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i)
+          buf = buf.slice(i + 2)
+          const f: Frame = {}
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) comments.push(line.slice(1).trim())
+            else if (line.startsWith('id: ')) f.id = line.slice(4)
+            else if (line.startsWith('event: ')) f.event = line.slice(7)
+            else if (line.startsWith('data: ')) f.data = JSON.parse(line.slice(6))
+          }
+          if (f.event) frames.push(f)
+        }
+        for (const w of waiters.splice(0)) w()
+      })
+      res.on('end', () => { ended = true; for (const w of waiters.splice(0)) w() })
+      resolve()
+    })
+    req.on('error', reject)
+  })
+  return {
+    ready,
+    frames,
+    comments,
+    get status () { return status },
+    get ended () { return ended },
+    async until (pred: () => boolean, ms = 5000) {
+      const deadline = Date.now() + ms
+      while (!pred()) {
+        if (Date.now() > deadline) throw new Error(`timed out; frames: ${JSON.stringify(frames.map((f) => f.id))}`)
+        await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 50) })
+      }
+    },
+    close () { req.destroy() },
+  }
+}
+
+async function listen (t: any, overrides = {}) {
+  const { app } = await build(t, overrides)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as net.AddressInfo
+  return { app, base: `http://127.0.0.1:${port}` }
+}
+
+const post = (app: any, payload: unknown) => app.inject({ method: 'POST', url: '/events', payload })
+
+t.test('stream ids encode the position in each kind', async (t) => {
+  const pos = new Map([['event', 12], ['audit', 3]])
+  t.equal(encodeStreamId(pos), 'event:12.audit:3')
+  t.same([...decodeStreamId('event:12.audit:3')!], [...pos])
+  t.equal(decodeStreamId('garbage'), null)
+  t.equal(decodeStreamId(undefined), null)
+})
+
+t.test('new events arrive live, with ids and types', async (t) => {
+  const { app, base } = await listen(t)
+  const c = sse(`${base}/stream`)
+  t.teardown(() => c.close())
+  await c.ready
+  t.equal(c.status, 200)
+  await post(app, { type: 'order.created', payload: { n: 1 } })
+  await c.until(() => c.frames.length === 1)
+  t.match(c.frames[0], { event: 'event', id: /^event:\d+$/, data: { type: 'order.created', data: { payload: { n: 1 } } } })
+})
+
+t.test('Last-Event-ID replays what was missed, then goes on live, without duplicates', async (t) => {
+  const { app, base } = await listen(t)
+  const ids: number[] = []
+  for (let i = 0; i < 5; i++) ids.push((await post(app, { type: 'r', payload: { i } })).json().seq)
+  const c = sse(`${base}/stream`, { 'last-event-id': `event:${ids[1]}` })
+  t.teardown(() => c.close())
+  await c.ready
+  await c.until(() => c.frames.length === 3)
+  t.same(c.frames.map((f) => f.data!.seq), ids.slice(2))
+  await post(app, { type: 'r', payload: { i: 5 } })
+  await c.until(() => c.frames.length === 4)
+  t.same(c.frames.map((f) => f.data!.data.payload.i), [2, 3, 4, 5])
+  t.equal(c.frames[3].id, `event:${c.frames[3].data!.seq}`)
+})
+
+t.test('filters by kind and type; unknown kinds refused', async (t) => {
+  const { app, base } = await listen(t)
+  const c = sse(`${base}/stream?kinds=event&types=keep.me`)
+  t.teardown(() => c.close())
+  await c.ready
+  await post(app, [{ type: 'drop.me' }, { type: 'keep.me' }, { type: 'drop.me' }])
+  await c.until(() => c.frames.length === 1)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.same(c.frames.map((f) => f.data!.type), ['keep.me'])
+  const bad = await app.inject({ url: '/stream?kinds=nope', headers: { authorization: adminAuth } })
+  t.equal(bad.statusCode, 400)
+  t.match(bad.json().message, /querystring\/kinds: unknown kind nope/)
+  t.equal((await app.inject({ url: '/stream' })).statusCode, 401)
+})
+
+t.test('heartbeats keep idle connections open', async (t) => {
+  const { base } = await listen(t, { streamHeartbeatMs: 100 })
+  const c = sse(`${base}/stream`)
+  t.teardown(() => c.close())
+  await c.ready
+  await c.until(() => c.comments.includes('heartbeat'), 3000)
+  t.pass('heartbeat received')
+})
+
+t.test('the connection limit answers 503 with Retry-After', async (t) => {
+  const { base } = await listen(t, { streamMaxClients: 2 })
+  const a = sse(`${base}/stream`)
+  const b = sse(`${base}/stream`)
+  t.teardown(() => { a.close(); b.close() })
+  await Promise.all([a.ready, b.ready])
+  const res = await fetch(`${base}/stream`, { headers: { authorization: adminAuth } })
+  t.equal(res.status, 503)
+  t.equal(res.headers.get('retry-after'), '10')
+  t.match(await res.json(), { statusCode: 503, message: /at most 2 clients/ })
+})
+
+t.test('a client too slow to keep up is disconnected and counted; memory does not grow', async (t) => {
+  // the bound is above one batch's burst (20 × 16 KiB) and far below what the stalled client is sent
+  const { app, base } = await listen(t, { streamBufferBytes: 1024 * 1024 })
+  const { port } = new URL(base)
+  // a client that sends its request and then never reads
+  const sock = net.connect(Number(port), '127.0.0.1')
+  t.teardown(() => sock.destroy())
+  await new Promise<void>((resolve) => sock.once('connect', () => resolve()))
+  sock.write(`GET /stream HTTP/1.1\r\nHost: x\r\nAuthorization: ${adminAuth}\r\n\r\n`)
+  sock.pause()
+  const fast = sse(`${base}/stream`)
+  t.teardown(() => fast.close())
+  await fast.ready
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.equal(app.stream.stats().clients, 2)
+  const blob = 'x'.repeat(16 * 1024)
+  const heapBefore = process.memoryUsage().heapUsed
+  for (let i = 0; i < 40; i++) await post(app, Array.from({ length: 20 }, (_, j) => ({ type: 'big', payload: { i, j, blob } })))
+  await fast.until(() => fast.frames.length === 800, 15_000)
+  t.equal(app.stream.stats().slowDisconnects, 1, 'the slow client was cut off')
+  t.equal(app.stream.stats().clients, 1, 'the fast client stays')
+  const grown = process.memoryUsage().heapUsed - heapBefore
+  t.ok(grown < 40 * 1024 * 1024, `heap grew ${Math.round(grown / 1024 / 1024)} MiB for ~13 MiB streamed to a stalled client`)
+})
