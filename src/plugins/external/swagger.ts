@@ -18,6 +18,7 @@ export default fp(async (app) => {
       tags: [
         { name: 'hub', description: "the hub's own liveness and readiness" },
         { name: 'events', description: 'structured events from any service' },
+        { name: 'health', description: 'monitored services: checks, states, incidents, uptime' },
       ],
       components: {
         securitySchemes: {
