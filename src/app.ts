@@ -78,6 +78,17 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` })
   })
 
+  try {
+    await registerAll(app, config)
+  } catch (err) {
+    // a plugin failed to start (a bad config-file service, say): release what the others opened
+    await app.close().catch(() => {})
+    throw err
+  }
+  return app
+}
+
+async function registerAll (app: FastifyInstance, config: Config) {
   await app.register(configPlugin, { config })
   await app.register(sensible)
   await app.register(helmet)
@@ -94,5 +105,4 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(eventRoutes)
   await app.register(serviceRoutes)
   await app.register(dashboardPlugin)
-  return app
 }

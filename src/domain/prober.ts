@@ -7,7 +7,7 @@ import { connect as netConnect, isIP, type LookupFunction, type Socket } from 'n
 import type { TLSSocket, ConnectionOptions } from 'node:tls'
 import { isDeepStrictEqual } from 'node:util'
 import { Agent, buildConnector, interceptors, type Dispatcher } from 'undici'
-import { BlockedTargetError, bareHost, type TargetGuard } from './target-guard.js'
+import { BlockedTargetError, bareHost, isMetadataAddress, type TargetGuard } from './target-guard.js'
 
 export const MAX_BODY_BYTES = 64 * 1024
 
@@ -150,12 +150,14 @@ export function createProber (opts: ProberOptions) {
   const guardedLookup = ((hostname: string, options: { all?: boolean }, callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => {
     resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, options.all ? [] : '')
-      const list = addresses as LookupAddress[]
-      try {
-        for (const a of list) guard.checkAddress(hostname, a.address)
-      } catch (e) {
-        return callback(e as Error, options.all ? [] : '')
+      // any metadata address refuses the name outright; addresses outside the allow-list are dropped
+      const list: LookupAddress[] = []
+      let refusal: Error | undefined
+      for (const a of addresses as LookupAddress[]) {
+        if (isMetadataAddress(a.address)) return callback(new BlockedTargetError(`${hostname} resolves to ${a.address}, a cloud metadata address; probing it is refused`), options.all ? [] : '')
+        try { guard.checkAddress(hostname, a.address); list.push(a) } catch (e) { refusal ??= e as Error }
       }
+      if (list.length === 0) return callback(refusal ?? new BlockedTargetError(`${hostname} resolves to no address`), options.all ? [] : '')
       if (options.all) callback(null, list)
       else callback(null, list[0].address, list[0].family)
     })
