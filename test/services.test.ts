@@ -188,7 +188,7 @@ t.test('restart keeps services, state and incidents', async (t) => {
   t.equal(second.app.health.getState('wishlist'), 'down')
 })
 
-t.test('scheduled checks run on their own, resume after a restart', async (t) => {
+t.test('scheduled checks run on their own clock', async (t) => {
   const tg = await startTargets(t)
   const dataDir = tempDir(t)
   const { app } = await build(t, {}, dataDir)

@@ -1,6 +1,7 @@
 // The health service: the catalogue of monitored services (config file + API), the scheduler that
 // probes them, the state machine that turns checks into states and incidents, history and uptime.
 // No Fastify here: the plugin wires it to the store, the bus and the config file.
+import { setMaxListeners } from 'node:events'
 import { monotonicFactory } from 'ulidx'
 import type { Bus, ServiceState, ServiceTransition } from './bus.js'
 import type { CheckRecord, IncidentRecord, ServiceStateRecord, StateChange, Store } from '../store/port.js'
@@ -77,6 +78,8 @@ export interface HealthServiceOptions {
   guard: TargetGuard
   /** reads the config file's `services` list afresh (start and reload); undefined when there is none */
   loadFileServices: () => unknown
+  /** checks are written in batches, at most this long after they finish (default 100 ms) */
+  checkFlushMs?: number
   /** false: nothing is probed on a clock, only on refresh (an API-only instance, or tests) */
   schedule: boolean
   concurrency: number
@@ -117,6 +120,8 @@ export function createHealthService (opts: HealthServiceOptions) {
   const nextId = monotonicFactory()
   const entries = new Map<string, Entry>()
   const stopping = new AbortController()
+  // every probe under way listens for the hub closing
+  setMaxListeners(0, stopping.signal)
   let started = false
 
   const scheduler = createScheduler({
@@ -142,6 +147,27 @@ export function createHealthService (opts: HealthServiceOptions) {
     // the service was changed, removed or the hub is closing while the probe ran: drop the result
     if (entries.get(name) !== entry || stopping.signal.aborted) return
     await recordResult(entry, result)
+  }
+
+  // Checks finish one by one; writing them in small batches keeps the writer thread to a few
+  // transactions a second at thousands of services. A check's state change is published after its batch commits.
+  const pendingChecks: Array<{ item: { check: CheckRecord, change: StateChange }, resolve: (seq: number) => void, reject: (err: unknown) => void }> = []
+  let flushTimer: NodeJS.Timeout | null = null
+  function queueCheck (check: CheckRecord, change: StateChange): Promise<number> {
+    return new Promise((resolve, reject) => {
+      pendingChecks.push({ item: { check, change }, resolve, reject })
+      if (pendingChecks.length >= 500) flushChecks()
+      else if (!flushTimer) flushTimer = setTimeout(flushChecks, opts.checkFlushMs ?? 100)
+    })
+  }
+  function flushChecks () {
+    if (flushTimer) { clearTimeout(flushTimer); flushTimer = null }
+    const batch = pendingChecks.splice(0)
+    if (batch.length === 0) return
+    store.health.recordChecks(batch.map((b) => b.item)).then(
+      (seqs) => batch.forEach((b, i) => b.resolve(seqs[i])),
+      (err) => batch.forEach((b) => b.reject(err)),
+    )
   }
 
   async function recordResult (entry: Entry, r: ProbeResult) {
@@ -170,7 +196,7 @@ export function createHealthService (opts: HealthServiceOptions) {
     const state: ServiceStateRecord = { service: name, ...next, incidentId, lastCheck: check }
     entry.state = state
     const change: StateChange = { state, at: r.at, closeIncidentId, openIncident }
-    const seq = await store.health.recordCheck(check, change)
+    const seq = await queueCheck(check, change)
     check.seq = seq
     if (transition) bus.publish('service.transition', transition)
   }
@@ -283,7 +309,9 @@ export function createHealthService (opts: HealthServiceOptions) {
     /** Stops probing; probes under way are cancelled, their results dropped. */
     async stop () {
       stopping.abort(new Error('the hub is closing'))
+      flushChecks()
       await scheduler.stop()
+      flushChecks()
     },
 
     /** Re-reads the config file's services; applies them all or, if any is invalid, none. */
@@ -413,6 +441,8 @@ export function createHealthService (opts: HealthServiceOptions) {
 
     prune,
     schedulerStats: () => ({ ...scheduler.stats(), driftP99Ms: scheduler.driftPercentile(99) }),
+    /** Starts a new window of drift samples (benchmarks measure a steady period). */
+    resetDrift: () => scheduler.resetDrift(),
   }
   return service
 }

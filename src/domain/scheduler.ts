@@ -168,6 +168,7 @@ export function createScheduler (opts: SchedulerOptions) {
       const sorted = Array.from(drift.subarray(0, n)).sort((a, b) => a - b)
       return sorted[Math.min(n - 1, Math.floor((p / 100) * n))]
     },
+    resetDrift () { driftCount = 0 },
     /** Stops scheduling and waits for the runs under way. */
     async stop () {
       stopped = true

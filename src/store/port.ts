@@ -130,6 +130,8 @@ export interface HealthStore {
   listStates (): Promise<ServiceStateRecord[]>
   /** stores a check, its hourly rollup and, when given, the state change it caused; returns the check's seq */
   recordCheck (check: CheckRecord, change?: StateChange): Promise<number>
+  /** the same for many checks in one write (one transaction), in order; returns their seqs */
+  recordChecks (items: Array<{ check: CheckRecord, change?: StateChange }>): Promise<number[]>
   /** stores a state change without a check (pause, resume) */
   changeState (change: StateChange): Promise<void>
   /** raw checks, newest first */

@@ -78,19 +78,11 @@ export const healthArea: SqliteArea = {
         q(`DELETE FROM ${table} = ?`).run(name)
       }
     },
-    'health.recordCheck' (db, { check, change }: { check: CheckRecord, change?: StateChange }): number {
-      const q = sql(db)
-      const r = q(`INSERT INTO health_checks (service, at, verdict, latency_ms, http_status, error_class, message, tls_days_left)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(check.service, check.at, check.verdict, check.latencyMs, check.httpStatus, check.errorClass, check.message, check.tlsDaysLeft)
-      q(`INSERT INTO health_rollups (service, hour, total, up, degraded, down, latency_sum, latency_max) VALUES (?, ?, 1, ?, ?, ?, ?, ?)
-        ON CONFLICT (service, hour) DO UPDATE SET total = total + 1, up = up + excluded.up, degraded = degraded + excluded.degraded,
-          down = down + excluded.down, latency_sum = latency_sum + excluded.latency_sum, latency_max = max(latency_max, excluded.latency_max)`)
-        .run(check.service, Math.floor(check.at / HOUR) * HOUR, check.verdict === 'up' ? 1 : 0, check.verdict === 'degraded' ? 1 : 0,
-          check.verdict === 'down' ? 1 : 0, check.latencyMs, check.latencyMs)
-      const seq = Number(r.lastInsertRowid)
-      if (change) applyChange(db, { ...change, state: { ...change.state, lastCheck: { ...check, seq } } })
-      return seq
+    'health.recordCheck' (db, item: { check: CheckRecord, change?: StateChange }): number {
+      return recordCheck(db, item)
+    },
+    'health.recordChecks' (db, items: Array<{ check: CheckRecord, change?: StateChange }>): number[] {
+      return items.map((item) => recordCheck(db, item))
     },
     'health.changeState' (db, change: StateChange) {
       applyChange(db, change)
@@ -104,6 +96,21 @@ export const healthArea: SqliteArea = {
       return q('DELETE FROM health_rollups WHERE hour < ?').run(before).changes
     },
   },
+}
+
+function recordCheck (db: Database.Database, { check, change }: { check: CheckRecord, change?: StateChange }): number {
+  const q = sql(db)
+  const r = q(`INSERT INTO health_checks (service, at, verdict, latency_ms, http_status, error_class, message, tls_days_left)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+    .run(check.service, check.at, check.verdict, check.latencyMs, check.httpStatus, check.errorClass, check.message, check.tlsDaysLeft)
+  q(`INSERT INTO health_rollups (service, hour, total, up, degraded, down, latency_sum, latency_max) VALUES (?, ?, 1, ?, ?, ?, ?, ?)
+    ON CONFLICT (service, hour) DO UPDATE SET total = total + 1, up = up + excluded.up, degraded = degraded + excluded.degraded,
+      down = down + excluded.down, latency_sum = latency_sum + excluded.latency_sum, latency_max = max(latency_max, excluded.latency_max)`)
+    .run(check.service, Math.floor(check.at / HOUR) * HOUR, check.verdict === 'up' ? 1 : 0, check.verdict === 'degraded' ? 1 : 0,
+      check.verdict === 'down' ? 1 : 0, check.latencyMs, check.latencyMs)
+  const seq = Number(r.lastInsertRowid)
+  if (change) applyChange(db, { ...change, state: { ...change.state, lastCheck: { ...check, seq } } })
+  return seq
 }
 
 function applyChange (db: Database.Database, c: StateChange) {
@@ -149,6 +156,7 @@ export function sqliteHealthStore (reader: Database.Database, writer: GroupCommi
         }))
     },
     recordCheck: (check, change) => writer.submit<number>('health.recordCheck', { check, change }, 1),
+    recordChecks: (items) => writer.submit<number[]>('health.recordChecks', items, items.length),
     changeState: (change) => writer.submit('health.changeState', change),
     async history (service, f) {
       const where = ['service = ?']
