@@ -9,6 +9,7 @@ import storePlugin from './plugins/app/store.js'
 import busPlugin from './plugins/app/bus.js'
 import authPlugin from './plugins/app/auth.js'
 import eventsPlugin from './plugins/app/events.js'
+import healthPlugin from './plugins/app/health.js'
 import dashboardPlugin from './plugins/app/dashboard.js'
 import streamPlugin from './plugins/app/stream.js'
 import streamRoutes from './routes/stream.js'
@@ -19,8 +20,10 @@ import rateLimit from './plugins/external/rate-limit.js'
 import swagger from './plugins/external/swagger.js'
 import healthRoutes from './routes/health.js'
 import eventRoutes from './routes/events.js'
+import serviceRoutes from './routes/services.js'
 import { ErrorResponse } from './schemas/common.js'
 import { sharedSchemas } from './schemas/events.js'
+import { healthSchemas } from './schemas/health.js'
 import { InputError } from './domain/events.js'
 import { StoreClosedError, StoreOverloadedError } from './store/port.js'
 
@@ -54,7 +57,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   app.removeContentTypeParser('text/plain')
 
   app.addSchema(ErrorResponse)
-  for (const s of sharedSchemas) app.addSchema(s)
+  for (const s of [...sharedSchemas, ...healthSchemas]) app.addSchema(s)
 
   // One root error handler: 4xx pass through with their message; 5xx are logged and hidden.
   app.setErrorHandler((err: Error & { statusCode?: number, headers?: Record<string, string>, validation?: unknown, extra?: Record<string, unknown> }, req, reply) => {
@@ -80,6 +83,17 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` })
   })
 
+  try {
+    await registerAll(app, config)
+  } catch (err) {
+    // a plugin failed to start (a bad config-file service, say): release what the others opened
+    await app.close().catch(() => {})
+    throw err
+  }
+  return app
+}
+
+async function registerAll (app: FastifyInstance, config: Config) {
   await app.register(configPlugin, { config })
   await app.register(sensible)
   await app.register(helmet)
@@ -90,11 +104,12 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(busPlugin)
   await app.register(authPlugin)
   await app.register(eventsPlugin)
+  await app.register(healthPlugin)
   await app.register(streamPlugin)
 
   await app.register(healthRoutes)
   await app.register(eventRoutes)
+  await app.register(serviceRoutes)
   await app.register(streamRoutes)
   await app.register(dashboardPlugin)
-  return app
 }

@@ -34,6 +34,17 @@ export const ConfigSchema = Type.Object({
   tlsCert: Type.Optional(Type.String({ minLength: 1 })),
   tlsKey: Type.Optional(Type.String({ minLength: 1 })),
   trustProxy: Type.Boolean({ default: false }),
+  /** the config file this config was read from (set from MCP_CONFIG); SIGHUP re-reads its `services` */
+  configFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** monitored services (config file only); each is validated by the health plugin */
+  services: Type.Optional(Type.Array(Type.Unknown())),
+  healthScheduler: Type.Boolean({ default: true }),
+  probeConcurrency: Type.Integer({ minimum: 1, maximum: 10_000, default: 256 }),
+  probeAllow: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  probeConnectTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+  checksRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 7 }),
+  rollupsRetentionDays: Type.Number({ minimum: 400, default: 400 }),
+  tlsExpiryWarnDays: Type.Integer({ minimum: 0, default: 14 }),
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>
@@ -73,6 +84,13 @@ const ENV: Array<[string, keyof Config, Kind]> = [
   ['MCP_TLS_CERT', 'tlsCert', 'string'],
   ['MCP_TLS_KEY', 'tlsKey', 'string'],
   ['MCP_TRUST_PROXY', 'trustProxy', 'bool'],
+  ['MCP_HEALTH_SCHEDULER', 'healthScheduler', 'bool'],
+  ['MCP_PROBE_CONCURRENCY', 'probeConcurrency', 'int'],
+  ['MCP_PROBE_ALLOW', 'probeAllow', 'list'],
+  ['MCP_PROBE_CONNECT_TIMEOUT_MS', 'probeConnectTimeoutMs', 'int'],
+  ['MCP_CHECKS_RETENTION_DAYS', 'checksRetentionDays', 'number'],
+  ['MCP_ROLLUPS_RETENTION_DAYS', 'rollupsRetentionDays', 'number'],
+  ['MCP_TLS_EXPIRY_WARN_DAYS', 'tlsExpiryWarnDays', 'int'],
 ]
 
 function parseEnvValue (name: string, raw: string, kind: Kind): unknown {
@@ -127,7 +145,7 @@ export function loadConfig (opts: { env?: Record<string, string | undefined>, ov
     fromEnv[key] = parseEnvValue(name, raw, kind)
     origin[key] = name
   }
-  const merged: Record<string, unknown> = { ...file, ...fromEnv, ...(opts.overrides ?? {}) }
+  const merged: Record<string, unknown> = { ...file, ...(env.MCP_CONFIG ? { configFile: env.MCP_CONFIG } : {}), ...fromEnv, ...(opts.overrides ?? {}) }
   const withDefaults = Value.Default(ConfigSchema, Value.Clone(merged))
   const first = Value.Errors(ConfigSchema, withDefaults).First()
   if (first) {

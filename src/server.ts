@@ -15,7 +15,24 @@ async function main () {
     }
     throw err
   }
-  const app = await buildApp(config, { logger: loggerOptions(config) })
+  let app
+  try {
+    app = await buildApp(config, { logger: loggerOptions(config) })
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`mcp-server: invalid configuration: ${err.message}\n`)
+      process.exit(78)
+    }
+    throw err
+  }
+  const hub = app
+  // SIGHUP re-reads the config file's services; an invalid file changes nothing and is logged
+  process.on('SIGHUP', () => {
+    hub.health.reload().then(
+      (r) => hub.log.info(r, 'SIGHUP: services reloaded'),
+      (err) => hub.log.error({ err }, 'SIGHUP: services not reloaded; the config file is invalid'),
+    )
+  })
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error')
     else app.log.info({ signal }, 'closing')

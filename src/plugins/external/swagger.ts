@@ -19,6 +19,7 @@ export default fp(async (app) => {
         { name: 'hub', description: "the hub's own liveness and readiness" },
         { name: 'events', description: 'structured events from any service' },
         { name: 'stream', description: 'live Server-Sent Events' },
+        { name: 'health', description: 'monitored services: checks, states, incidents, uptime' },
       ],
       components: {
         securitySchemes: {

@@ -1,0 +1,101 @@
+// Probing benchmark: 2,000 services on local target servers (in a child process, so their CPU is not
+// counted as the hub's), 10 s interval, 10% hanging until their timeout. Measures the hub's CPU share
+// of one core, p99 schedule drift, event-loop delay p99 and probes/s over a steady window.
+// Runs against the built app: `npm run build` first. Alone: `node bench/probe.js`.
+import { fork } from 'node:child_process'
+import { createServer } from 'node:http'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+
+const SELF = fileURLToPath(import.meta.url)
+
+/** Child process: target servers on 127.0.0.1; /ok answers at once, /hang never. */
+async function serveTargets (count) {
+  const ports = []
+  for (let i = 0; i < count; i++) {
+    const server = createServer((req, res) => {
+      if (req.url.startsWith('/hang')) return
+      res.setHeader('content-type', 'application/json')
+      res.end('{"status":"UP"}')
+    })
+    server.keepAliveTimeout = 5000
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+    ports.push(server.address().port)
+  }
+  process.send({ ports })
+}
+
+export async function runProbeBench (opts = {}) {
+  const services = opts.services ?? 2000
+  const intervalMs = opts.intervalMs ?? 10_000
+  const timeoutMs = opts.timeoutMs ?? 5_000
+  const hangShare = opts.hangShare ?? 0.1
+  const warmupMs = opts.warmupMs ?? intervalMs + timeoutMs
+  const measureMs = opts.measureMs ?? 25_000
+  const servers = opts.servers ?? 20
+  const log = opts.log ?? ((line) => process.stdout.write(line + '\n'))
+
+  const { buildApp } = await import('../dist/app.js')
+  const { loadConfig } = await import('../dist/config.js')
+
+  const child = fork(SELF, ['--targets', String(servers)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const { ports } = await new Promise((resolve, reject) => { child.once('message', resolve); child.once('exit', (c) => reject(new Error(`targets exited ${c}`))) })
+  const dataDir = mkdtempSync(join(tmpdir(), 'mcp-bench-probe-'))
+  const defs = Array.from({ length: services }, (_, i) => ({
+    name: `svc-${i}`,
+    url: `http://127.0.0.1:${ports[i % ports.length]}/${i % Math.round(1 / hangShare) === 0 ? 'hang' : 'health'}/${i}`,
+    interval: intervalMs,
+    timeout: timeoutMs,
+    json: [{ path: 'status', equals: 'UP' }],
+  }))
+  const config = loadConfig({ env: {}, overrides: { dataDir, adminPassword: 'bench-password-1', logLevel: 'silent', services: defs } })
+  const app = await buildApp(config)
+  try {
+    await app.ready()
+    log(`probe bench: ${services} services on ${servers} target servers, interval ${intervalMs} ms, ${hangShare * 100}% hanging until ${timeoutMs} ms; warm-up ${warmupMs} ms, measuring ${measureMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, warmupMs))
+
+    const eld = monitorEventLoopDelay({ resolution: 10 })
+    eld.enable()
+    app.health.resetDrift()
+    const started0 = app.health.schedulerStats().started
+    const cpu0 = process.cpuUsage()
+    const t0 = performance.now()
+    await new Promise((resolve) => setTimeout(resolve, measureMs))
+    const cpu = process.cpuUsage(cpu0)
+    const elapsed = performance.now() - t0
+    eld.disable()
+    const stats = app.health.schedulerStats()
+    const report = app.health.checkServices()
+    const result = {
+      services,
+      probesPerSecond: Math.round(((stats.started - started0) / elapsed) * 1000 * 10) / 10,
+      cpuShareOfOneCore: Math.round(((cpu.user + cpu.system) / 1000 / elapsed) * 1000) / 1000,
+      driftP99Ms: stats.driftP99Ms === null ? null : Math.round(stats.driftP99Ms * 10) / 10,
+      eventLoopDelayP99Ms: Math.round((eld.percentile(99) / 1e6) * 10) / 10,
+      skipped: stats.skipped,
+      up: report.healthy,
+      down: report.unhealthy,
+      degraded: report.degraded,
+    }
+    log(`  probes/s            ${result.probesPerSecond}`)
+    log(`  hub CPU (one core)  ${(result.cpuShareOfOneCore * 100).toFixed(1)} %   (target < 25 %)`)
+    log(`  schedule drift p99  ${result.driftP99Ms} ms   (target < 1000 ms)`)
+    log(`  event-loop p99      ${result.eventLoopDelayP99Ms} ms   (target < 50 ms)`)
+    log(`  states              up ${result.up}, down ${result.down}, degraded ${result.degraded}; skipped turns ${result.skipped}`)
+    return result
+  } finally {
+    await app.close()
+    child.kill()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[2] === '--targets') {
+  serveTargets(Number(process.argv[3]))
+} else if (process.argv[1] === SELF) {
+  runProbeBench().then(() => process.exit(0), (err) => { console.error(err); process.exit(1) })
+}

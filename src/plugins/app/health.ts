@@ -1,0 +1,65 @@
+// Health monitoring plugin: owns the prober's undici Agent, the scheduler and retention timers, and
+// decorates `app.health`. Services come from the config file (`services:`, re-read by reload()) and
+// from the API (stored).
+import fp from 'fastify-plugin'
+import { ConfigError, readConfigFile } from '../../config.js'
+import { InputError } from '../../domain/events.js'
+import { createHealthService, type HealthService } from '../../domain/health.js'
+import { createProber } from '../../domain/prober.js'
+import { createTargetGuard } from '../../domain/target-guard.js'
+
+declare module 'fastify' {
+  interface FastifyInstance { health: HealthService }
+}
+
+export default fp(async (app) => {
+  const { config } = app
+  const guard = createTargetGuard(config.probeAllow)
+  const prober = createProber({ guard, connectTimeoutMs: config.probeConnectTimeoutMs, tlsExpiryWarnDays: config.tlsExpiryWarnDays })
+  let firstLoad = true
+  const health = createHealthService({
+    store: app.store,
+    bus: app.bus,
+    prober,
+    guard,
+    // at start the services already read with the config; on reload the file is read again
+    loadFileServices: () => {
+      if (firstLoad || !config.configFile) { firstLoad = false; return config.services }
+      return readConfigFile(config.configFile).services
+    },
+    schedule: config.healthScheduler,
+    concurrency: config.probeConcurrency,
+    checksRetentionDays: config.checksRetentionDays,
+    rollupsRetentionDays: config.rollupsRetentionDays,
+    log: app.log.child({ module: 'health' }),
+  })
+  try {
+    await health.start()
+  } catch (err) {
+    await health.stop()
+    await prober.close()
+    // a bad service in the config file fails the start with the file and the field named
+    if (err instanceof InputError) throw new ConfigError(`${config.configFile ?? 'config'}: ${err.message}`)
+    throw err
+  }
+  app.decorate('health', health)
+
+  // Retention of raw checks and rollups, in small chunks on the writer thread.
+  let pruning: Promise<unknown> | null = null
+  const prune = () => {
+    if (pruning) return
+    pruning = health.prune()
+      .then((n) => { if (n.checks > 0 || n.rollups > 0) app.log.info(n, 'health checks past retention deleted') })
+      .catch((err) => app.log.error({ err }, 'health retention failed'))
+      .finally(() => { pruning = null })
+  }
+  const timer = setInterval(prune, 10 * 60_000)
+  timer.unref()
+  app.addHook('onReady', async () => { prune() })
+  app.addHook('preClose', async () => {
+    clearInterval(timer)
+    await health.stop()
+    await pruning
+    await prober.close()
+  })
+}, { name: 'health', dependencies: ['config', 'store', 'bus'] })
