@@ -161,3 +161,22 @@ t.test('a client too slow to keep up is disconnected and counted; memory does no
   const grown = process.memoryUsage().heapUsed - heapBefore
   t.ok(grown < 40 * 1024 * 1024, `heap grew ${Math.round(grown / 1024 / 1024)} MiB for ~13 MiB streamed to a stalled client`)
 })
+
+t.test('service state changes stream live and replay from the stream log', async (t) => {
+  const { app, base } = await listen(t)
+  const c = sse(`${base}/stream?kinds=state`)
+  t.teardown(() => c.close())
+  await c.ready
+  const transition = (service: string, to: 'down' | 'up') => app.bus.publish('service.transition', { service, tags: [], dependsOn: [], from: to === 'down' ? 'up' : 'down', to, at: new Date().toISOString(), cause: to === 'down' ? 'timeout' : null, incidentId: null })
+  transition('order', 'down')
+  await c.until(() => c.frames.length === 1)
+  t.match(c.frames[0], { event: 'state', id: /^state:\d+$/, data: { type: 'down', data: { service: 'order', cause: 'timeout' } } })
+  transition('order', 'up')
+  transition('cart', 'down')
+  await c.until(() => c.frames.length === 3)
+  const again = sse(`${base}/stream?kinds=state`, { 'last-event-id': c.frames[0].id! })
+  t.teardown(() => again.close())
+  await again.ready
+  await again.until(() => again.frames.length === 2)
+  t.same(again.frames.map((f) => [f.data!.data.service, f.data!.type]), [['order', 'up'], ['cart', 'down']])
+})

@@ -152,10 +152,22 @@ export interface HealthStore {
   pruneRollups (before: number): Promise<number>
 }
 
+export interface StreamLogEntry { seq: number, kind: string, type: string, data: unknown, at: number }
+
+/** Happenings kept for stream replay (state and alert changes); bounded in time. */
+export interface StreamLogStore {
+  append (kind: string, type: string, data: unknown, at?: number): Promise<number>
+  /** entries of `kind` with seq > `seq`, ascending */
+  after (kind: string, seq: number, limit: number): Promise<StreamLogEntry[]>
+  /** deletes entries older than `before` (ms) */
+  prune (before: number): Promise<number>
+}
+
 export interface Store {
   readonly engine: 'sqlite' | 'postgres'
   events: EventStore
   health: HealthStore
+  streamLog: StreamLogStore
   /** answers when the engine can serve a read and a write round trip */
   ping (): Promise<void>
   /** commits everything queued, then closes */

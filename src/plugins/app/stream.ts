@@ -1,7 +1,26 @@
 // The live stream: decorates `stream` (the hub of Server-Sent Events clients). Each area registers
 // a source for its kind; this plugin registers the events source.
 import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
 import { createStreamHub, type StreamHub } from '../../domain/stream.js'
+
+const DAY = 86_400_000
+
+/**
+ * A kind without a table of its own: each happening is appended to the stream log (for replay), then
+ * sent live with the log's seq. Kept 7 days.
+ */
+export function registerLoggedKind (app: FastifyInstance, hub: StreamHub, kind: string, listen: (emit: (type: string, data: unknown) => void) => () => void) {
+  hub.register({
+    kind,
+    subscribe: (emit) => listen((type, data) => {
+      app.store.streamLog.append(kind, type, data)
+        .then((seq) => emit({ kind, seq, type, data }))
+        .catch((err) => app.log.warn({ err, kind }, 'stream log append failed'))
+    }),
+    replay: async (afterSeq, limit) => (await app.store.streamLog.after(kind, afterSeq, limit)).map((e) => ({ kind, seq: e.seq, type: e.type, data: e.data })),
+  })
+}
 
 declare module 'fastify' {
   interface FastifyInstance { stream: StreamHub }
@@ -23,7 +42,12 @@ export default fp(async (app) => {
     replay: async (afterSeq, limit) => (await app.store.events.query({ afterSeq, order: 'asc', limit }))
       .map((e) => ({ kind: 'event', seq: e.seq, type: e.type, data: e })),
   })
+  registerLoggedKind(app, hub, 'state', (emit) => app.bus.subscribe('service.transition', (t) => emit(t.to, t)))
   app.decorate('stream', hub)
   // streams never end by themselves: close them first so the server can stop
-  app.addHook('preClose', async () => { hub.close() })
+  const prune = setInterval(() => {
+    app.store.streamLog.prune(Date.now() - 7 * DAY).catch((err) => app.log.warn({ err }, 'stream log prune failed'))
+  }, 3_600_000)
+  prune.unref()
+  app.addHook('preClose', async () => { clearInterval(prune); hub.close() })
 }, { name: 'stream', dependencies: ['config', 'store', 'bus'] })

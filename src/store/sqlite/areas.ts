@@ -2,8 +2,10 @@
 import type { SqliteArea } from './area.js'
 import { eventsArea } from './events.js'
 import { healthArea } from './health.js'
+import { streamLogArea } from './stream-log.js'
 
 export const areas: SqliteArea[] = [
   eventsArea,
   healthArea,
+  streamLogArea,
 ]

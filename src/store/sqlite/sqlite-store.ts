@@ -7,6 +7,7 @@ import Database from 'better-sqlite3'
 import type { Store } from '../port.js'
 import { GroupCommitWriter, type WriterMode, type WriterSettings } from './group-commit.js'
 import { sqliteEventStore } from './events.js'
+import { sqliteStreamLogStore } from './stream-log.js'
 import { sqliteHealthStore } from './health.js'
 
 export interface SqliteStoreOptions {
@@ -35,6 +36,7 @@ export async function createSqliteStore (opts: SqliteStoreOptions): Promise<Sqli
     settings: writer.settings,
     events: sqliteEventStore(reader, writer),
     health: sqliteHealthStore(reader, writer),
+    streamLog: sqliteStreamLogStore(reader, writer),
     async ping () {
       ping.get()
       await writer.submit('ping', null, 0)
