@@ -9,6 +9,8 @@ import storePlugin from './plugins/app/store.js'
 import busPlugin from './plugins/app/bus.js'
 import authPlugin from './plugins/app/auth.js'
 import eventsPlugin from './plugins/app/events.js'
+import auditPlugin from './plugins/app/audit.js'
+import registryPlugin from './plugins/app/registry.js'
 import dashboardPlugin from './plugins/app/dashboard.js'
 import sensible from './plugins/external/sensible.js'
 import helmet from './plugins/external/helmet.js'
@@ -17,6 +19,11 @@ import rateLimit from './plugins/external/rate-limit.js'
 import swagger from './plugins/external/swagger.js'
 import healthRoutes from './routes/health.js'
 import eventRoutes from './routes/events.js'
+import auditRoutes from './routes/audit.js'
+import contextRoutes from './routes/context.js'
+import backupRoutes from './routes/backup.js'
+import { auditSchemas } from './schemas/audit.js'
+import { contextSchemas } from './schemas/context.js'
 import { ErrorResponse } from './schemas/common.js'
 import { sharedSchemas } from './schemas/events.js'
 import { InputError } from './domain/events.js'
@@ -50,6 +57,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
 
   app.addSchema(ErrorResponse)
   for (const s of sharedSchemas) app.addSchema(s)
+  for (const s of auditSchemas) app.addSchema(s)
+  for (const s of contextSchemas) app.addSchema(s)
 
   // One root error handler: 4xx pass through with their message; 5xx are logged and hidden.
   app.setErrorHandler((err: Error & { statusCode?: number, headers?: Record<string, string>, validation?: unknown, extra?: Record<string, unknown> }, req, reply) => {
@@ -85,9 +94,14 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(busPlugin)
   await app.register(authPlugin)
   await app.register(eventsPlugin)
+  await app.register(auditPlugin)
+  await app.register(registryPlugin)
 
   await app.register(healthRoutes)
   await app.register(eventRoutes)
+  await app.register(auditRoutes)
+  await app.register(contextRoutes)
+  await app.register(backupRoutes)
   await app.register(dashboardPlugin)
   return app
 }

@@ -28,6 +28,13 @@ export const ConfigSchema = Type.Object({
   tlsCert: Type.Optional(Type.String({ minLength: 1 })),
   tlsKey: Type.Optional(Type.String({ minLength: 1 })),
   trustProxy: Type.Boolean({ default: false }),
+  /** PEM text of an Ed25519 private key, or the path of a PEM file; default: a key file in the data dir */
+  auditSigningKey: Type.Optional(Type.String({ minLength: 1 })),
+  auditCheckpointEvery: Type.Integer({ minimum: 1, default: 1000 }),
+  auditCheckpointSeconds: Type.Number({ exclusiveMinimum: 0, default: 60 }),
+  auditMaxBatch: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+  auditMetadataMaxBytes: Type.Integer({ minimum: 256, default: 16 * 1024 }),
+  importMaxBytes: Type.Integer({ minimum: 1024, default: 256 * 1024 * 1024 }),
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>
@@ -62,6 +69,12 @@ const ENV: Array<[string, keyof Config, Kind]> = [
   ['MCP_TLS_CERT', 'tlsCert', 'string'],
   ['MCP_TLS_KEY', 'tlsKey', 'string'],
   ['MCP_TRUST_PROXY', 'trustProxy', 'bool'],
+  ['MCP_AUDIT_SIGNING_KEY', 'auditSigningKey', 'string'],
+  ['MCP_AUDIT_CHECKPOINT_EVERY', 'auditCheckpointEvery', 'int'],
+  ['MCP_AUDIT_CHECKPOINT_SECONDS', 'auditCheckpointSeconds', 'number'],
+  ['MCP_AUDIT_MAX_BATCH', 'auditMaxBatch', 'int'],
+  ['MCP_AUDIT_METADATA_MAX_BYTES', 'auditMetadataMaxBytes', 'int'],
+  ['MCP_IMPORT_MAX_BYTES', 'importMaxBytes', 'int'],
 ]
 
 function parseEnvValue (name: string, raw: string, kind: Kind): unknown {

@@ -18,6 +18,9 @@ export default fp(async (app) => {
       tags: [
         { name: 'hub', description: "the hub's own liveness and readiness" },
         { name: 'events', description: 'structured events from any service' },
+        { name: 'audit', description: 'the tamper-evident trail of what users and AI agents did' },
+        { name: 'context', description: 'the registry of AI models, agents and tasks' },
+        { name: 'backup', description: 'export and import of every table' },
       ],
       components: {
         securitySchemes: {

@@ -1,7 +1,16 @@
 // Every area of the SQLite engine, in migration order. A new area adds one line here.
 import type { SqliteArea } from './area.js'
 import { eventsArea } from './events.js'
+import { auditArea } from './audit.js'
+import { contextArea } from './context.js'
+import { backupArea } from './backup.js'
 
 export const areas: SqliteArea[] = [
   eventsArea,
+  auditArea,
+  contextArea,
+  backupArea,
 ]
+
+/** Every table a backup holds, in restore order. */
+export const exportTables = areas.flatMap((a) => a.exportTables ?? [])

@@ -30,6 +30,7 @@ export const eventsArea: SqliteArea = {
       CREATE INDEX events_received ON events (received_at);
     `,
   }],
+  exportTables: [{ table: 'events', key: 'id', order: 'seq' }],
   writeOps: {
     'events.append' (db, events: NewEvent[]): AppendOutcome[] {
       const q = sql(db)

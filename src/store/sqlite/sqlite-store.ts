@@ -7,6 +7,10 @@ import Database from 'better-sqlite3'
 import type { Store } from '../port.js'
 import { GroupCommitWriter } from './group-commit.js'
 import { sqliteEventStore } from './events.js'
+import { sqliteAuditStore } from './audit.js'
+import { sqliteContextStore } from './context.js'
+import { sqliteBackupStore } from './backup.js'
+import { exportTables } from './areas.js'
 
 export interface SqliteStoreOptions {
   dataDir: string
@@ -30,6 +34,9 @@ export async function createSqliteStore (opts: SqliteStoreOptions): Promise<Sqli
     engine: 'sqlite',
     file,
     events: sqliteEventStore(reader, writer),
+    audit: sqliteAuditStore(reader, writer),
+    context: sqliteContextStore(reader, writer),
+    backup: sqliteBackupStore(file, writer, exportTables),
     async ping () {
       ping.get()
       await writer.submit('ping', null, 0)
