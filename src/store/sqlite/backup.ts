@@ -56,6 +56,10 @@ export const backupArea: SqliteArea = {
           q(`INSERT INTO ${quote(table)} (${names.map(quote).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`)
             .run(...names.map((n) => typeof row[n] === 'boolean' ? Number(row[n]) : row[n]))
         } catch (err) {
+          if (spec.immutable && /UNIQUE/.test((err as Error).message)) {
+            throw invalid(line, `${table} already holds a different row at ${spec.order} ${String(row[spec.order])}: ` +
+              'a trail restores only into a hub whose trail is empty or the start of the same trail (restore into a fresh data dir first)')
+          }
           throw invalid(line, `${table}: ${(err as Error).message}`)
         }
         inserted[table]++
