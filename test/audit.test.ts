@@ -65,7 +65,10 @@ t.test('bad entries are refused naming the field; a batch is all or nothing', as
   t.equal(count, 0, 'nothing of the refused batch is stored')
   const ok = await app.inject({ method: 'POST', url: '/audit', headers: adminHeaders, payload: [entry(), entry({ action: 'order.cancel' })] })
   t.equal(ok.statusCode, 201)
-  t.equal(ok.json().entries.length, 2)
+  const receipts = ok.json().accepted
+  t.same(receipts.map((r: { index: number }) => r.index), [0, 1])
+  t.equal(receipts[1].seq, receipts[0].seq + 1)
+  t.same((await app.inject({ url: `/audit/${receipts[1].id}`, headers: adminHeaders })).json().hash, receipts[1].hash)
 })
 
 t.test('query filters and cursor', async (t) => {

@@ -9,6 +9,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOrTokenSecurity: Array<Record<string, string[]>> = [{ basicAuth: [] }, ...(config.ingestTokens.length ? [{ bearerAuth: [] }] : [])]
 
   app.post('/audit', {
+    // an ingest route like POST /events: agents write here at volume, so the same per-address limit
+    // and no helmet headers on the answer
+    helmet: false,
+    config: { rateLimit: { max: config.ingestRateLimitMax, timeWindow: config.rateLimitWindowMs } },
     preHandler: app.auth.adminOrToken,
     // items are validated in the audit service, which names the bad item of a batch
     validatorCompiler: () => () => true,
@@ -16,7 +20,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['audit'],
       summary: 'Append one audit entry or a batch',
       description: `An admin or a bearer token; never anonymous. One entry answers 201 with the stored entry; an array of at most
-${config.auditMaxBatch} entries is stored all or nothing and answers 201 with the entries. The hub adds seq, id, time, the
+${config.auditMaxBatch} entries is stored all or nothing and answers 201 with a receipt (id, seq, hash) per entry. The hub adds seq, id, time, the
 client address, the request id, who authenticated (submittedBy), prevHash and hash. A 2xx means committed to disk.`,
       security: adminOrTokenSecurity,
       body: AuditBody,
@@ -25,7 +29,10 @@ client address, the request id, who authenticated (submittedBy), prevHash and ha
   }, async (req, reply) => {
     const body = req.body as unknown
     const ctx = app.audit.contextOf(req)
-    if (Array.isArray(body)) return reply.code(201).send({ entries: await app.audit.appendBatch(body, ctx) })
+    if (Array.isArray(body)) {
+      const entries = await app.audit.appendBatch(body, ctx)
+      return reply.code(201).send({ accepted: entries.map((e, index) => ({ index, id: e.id, seq: e.seq, hash: e.hash })) })
+    }
     return reply.code(201).send(await app.audit.appendOne(body, ctx))
   })
 

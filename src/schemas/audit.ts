@@ -46,7 +46,11 @@ export const AuditBody = Type.Union([Type.Ref(AuditInput), Type.Array(Type.Ref(A
   description: 'one entry, or an array of them (all or nothing)',
 })
 
-export const AuditBatchResult = Type.Object({ entries: Type.Array(Type.Ref(AuditEntrySchema)) }, { $id: 'AuditBatchResult', title: 'AuditBatchResult' })
+export const AuditBatchResult = Type.Object({
+  accepted: Type.Array(Type.Object({ index: Type.Integer(), id: Type.String(), seq: Type.Integer(), hash: Type.String() }), {
+    description: 'a receipt per entry, in body order: with seq and hash the caller can later prove what it wrote',
+  }),
+}, { $id: 'AuditBatchResult', title: 'AuditBatchResult' })
 
 export const AuditQuery = Type.Object({
   actorId: Type.Optional(Text(200)),
