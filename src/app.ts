@@ -10,6 +10,8 @@ import busPlugin from './plugins/app/bus.js'
 import authPlugin from './plugins/app/auth.js'
 import eventsPlugin from './plugins/app/events.js'
 import healthPlugin from './plugins/app/health.js'
+import auditPlugin from './plugins/app/audit.js'
+import registryPlugin from './plugins/app/registry.js'
 import dashboardPlugin from './plugins/app/dashboard.js'
 import streamPlugin from './plugins/app/stream.js'
 import streamRoutes from './routes/stream.js'
@@ -21,6 +23,11 @@ import swagger from './plugins/external/swagger.js'
 import healthRoutes from './routes/health.js'
 import eventRoutes from './routes/events.js'
 import serviceRoutes from './routes/services.js'
+import auditRoutes from './routes/audit.js'
+import contextRoutes from './routes/context.js'
+import backupRoutes from './routes/backup.js'
+import { auditSchemas } from './schemas/audit.js'
+import { contextSchemas } from './schemas/context.js'
 import { ErrorResponse } from './schemas/common.js'
 import { sharedSchemas } from './schemas/events.js'
 import { healthSchemas } from './schemas/health.js'
@@ -57,7 +64,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   app.removeContentTypeParser('text/plain')
 
   app.addSchema(ErrorResponse)
-  for (const s of [...sharedSchemas, ...healthSchemas]) app.addSchema(s)
+  for (const s of [...sharedSchemas, ...healthSchemas, ...auditSchemas, ...contextSchemas]) app.addSchema(s)
 
   // One root error handler: 4xx pass through with their message; 5xx are logged and hidden.
   app.setErrorHandler((err: Error & { statusCode?: number, headers?: Record<string, string>, validation?: unknown, extra?: Record<string, unknown> }, req, reply) => {
@@ -104,12 +111,17 @@ async function registerAll (app: FastifyInstance, config: Config) {
   await app.register(busPlugin)
   await app.register(authPlugin)
   await app.register(eventsPlugin)
+  await app.register(auditPlugin)
+  await app.register(registryPlugin)
   await app.register(healthPlugin)
   await app.register(streamPlugin)
 
   await app.register(healthRoutes)
   await app.register(eventRoutes)
   await app.register(serviceRoutes)
+  await app.register(auditRoutes)
+  await app.register(contextRoutes)
+  await app.register(backupRoutes)
   await app.register(streamRoutes)
   await app.register(dashboardPlugin)
 }

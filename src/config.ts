@@ -45,6 +45,13 @@ export const ConfigSchema = Type.Object({
   checksRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 7 }),
   rollupsRetentionDays: Type.Number({ minimum: 400, default: 400 }),
   tlsExpiryWarnDays: Type.Integer({ minimum: 0, default: 14 }),
+  /** PEM text of an Ed25519 private key, or the path of a PEM file; default: a key file in the data dir */
+  auditSigningKey: Type.Optional(Type.String({ minLength: 1 })),
+  auditCheckpointEvery: Type.Integer({ minimum: 1, default: 1000 }),
+  auditCheckpointSeconds: Type.Number({ exclusiveMinimum: 0, default: 60 }),
+  auditMaxBatch: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+  auditMetadataMaxBytes: Type.Integer({ minimum: 256, default: 16 * 1024 }),
+  importMaxBytes: Type.Integer({ minimum: 1024, default: 256 * 1024 * 1024 }),
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>
@@ -91,6 +98,12 @@ const ENV: Array<[string, keyof Config, Kind]> = [
   ['MCP_CHECKS_RETENTION_DAYS', 'checksRetentionDays', 'number'],
   ['MCP_ROLLUPS_RETENTION_DAYS', 'rollupsRetentionDays', 'number'],
   ['MCP_TLS_EXPIRY_WARN_DAYS', 'tlsExpiryWarnDays', 'int'],
+  ['MCP_AUDIT_SIGNING_KEY', 'auditSigningKey', 'string'],
+  ['MCP_AUDIT_CHECKPOINT_EVERY', 'auditCheckpointEvery', 'int'],
+  ['MCP_AUDIT_CHECKPOINT_SECONDS', 'auditCheckpointSeconds', 'number'],
+  ['MCP_AUDIT_MAX_BATCH', 'auditMaxBatch', 'int'],
+  ['MCP_AUDIT_METADATA_MAX_BYTES', 'auditMetadataMaxBytes', 'int'],
+  ['MCP_IMPORT_MAX_BYTES', 'importMaxBytes', 'int'],
 ]
 
 function parseEnvValue (name: string, raw: string, kind: Kind): unknown {

@@ -1,6 +1,7 @@
 // In-process publish/subscribe of domain happenings. Subscribers run synchronously after the
 // publisher's write committed; a throwing subscriber is reported, never allowed to break the publisher.
 import type { StoredEvent } from '../store/port.js'
+import type { AuditEntry } from './hash-chain.js'
 
 /** A monitored service's state (see the health plugin). */
 export type ServiceState = 'unknown' | 'up' | 'degraded' | 'down' | 'paused'
@@ -24,6 +25,8 @@ export interface BusTopics {
   'event.stored': { events: StoredEvent[] }
   'auth.failed': { ip: string, user: string | null, route: string, requestId: string }
   'service.transition': ServiceTransition
+  /** entries committed to the audit trail, in seq order */
+  'audit.appended': { entries: AuditEntry[] }
 }
 
 type Handler<T> = (payload: T) => void

@@ -12,7 +12,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     logLevel: 'warn',
     bodyLimit: config.bodyLimit,
     config: { rateLimit: { max: config.ingestRateLimitMax, timeWindow: config.rateLimitWindowMs } },
-    preHandler: app.auth.ingest,
+    onRequest: app.auth.ingest,
     // Items are validated one by one in the event service, so that a bad item of a batch is reported
     // without sinking the good ones; the schema below documents the body.
     validatorCompiler: () => () => true,
@@ -44,7 +44,7 @@ A 2xx means the events are committed to disk.`,
   })
 
   app.get('/events', {
-    preHandler: app.auth.admin,
+    onRequest: app.auth.admin,
     schema: {
       tags: ['events'],
       summary: 'Query events, newest first',
@@ -55,7 +55,7 @@ A 2xx means the events are committed to disk.`,
   }, async (req) => app.events.query(req.query))
 
   app.get('/events/:id', {
-    preHandler: app.auth.admin,
+    onRequest: app.auth.admin,
     schema: {
       tags: ['events'],
       summary: 'One event by its id',

@@ -13,7 +13,7 @@ const security = [{ basicAuth: [] }]
 const domainValidated = () => () => true
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('preHandler', app.auth.admin)
+  app.addHook('onRequest', app.auth.admin)
 
   app.get('/check-services', {
     schema: {
@@ -45,7 +45,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       body: Type.Ref(ServiceInput),
       response: { 201: ServiceView, 409: ErrorRef, ...adminErrors },
     },
-  }, async (req, reply) => reply.code(201).send(await app.health.create(req.body)))
+  }, async (req, reply) => {
+    const name = String((req.body as { name?: unknown }).name ?? '')
+    return reply.code(201).send(await app.audit.change(req, 'service.create', { type: 'service', id: name }, () => app.health.create(req.body)))
+  })
 
   app.get('/services/:name', {
     schema: {
@@ -68,7 +71,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       body: Type.Ref(ServiceInput),
       response: { 200: ServiceView, 404: ErrorRef, 409: ErrorRef, ...adminErrors },
     },
-  }, async (req) => app.health.replace(req.params.name, req.body))
+  }, async (req) => app.audit.change(req, 'service.replace', { type: 'service', id: req.params.name }, () => app.health.replace(req.params.name, req.body)))
 
   app.patch('/services/:name', {
     validatorCompiler: domainValidated,
@@ -81,7 +84,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       body: Type.Object({}, { additionalProperties: true, description: 'any fields of ServiceInput' }),
       response: { 200: ServiceView, 404: ErrorRef, 409: ErrorRef, ...adminErrors },
     },
-  }, async (req) => app.health.patch(req.params.name, req.body))
+  }, async (req) => app.audit.change(req, 'service.update', { type: 'service', id: req.params.name }, () => app.health.patch(req.params.name, req.body), { fields: Object.keys(req.body ?? {}) }))
 
   app.delete('/services/:name', {
     schema: {
@@ -93,7 +96,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: Type.Null(), 404: ErrorRef, 409: ErrorRef, ...adminErrors },
     },
   }, async (req, reply) => {
-    await app.health.remove(req.params.name)
+    await app.audit.change(req, 'service.delete', { type: 'service', id: req.params.name }, () => app.health.remove(req.params.name))
     return reply.code(204).send(null)
   })
 

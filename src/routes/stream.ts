@@ -7,7 +7,7 @@ const csv = (s?: string) => s ? s.split(',').map((x) => x.trim()).filter(Boolean
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/stream', {
-    preHandler: app.auth.admin,
+    onRequest: app.auth.admin,
     schema: {
       tags: ['stream'],
       summary: 'Server-Sent Events: new events, audit entries, service state and alert changes',

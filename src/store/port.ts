@@ -1,5 +1,6 @@
 // The storage port: what the domain asks of a store, engine-neutral. The SQLite engine implements it;
 // a PostgreSQL engine serves the same interface and passes the same contract suite (test/store-contract.ts).
+import type { AuditDraft, AuditEntry, Checkpoint } from '../domain/hash-chain.js'
 
 export const SEVERITIES = [
   'TRACE', 'TRACE2', 'TRACE3', 'TRACE4', 'DEBUG', 'DEBUG2', 'DEBUG3', 'DEBUG4',
@@ -163,11 +164,88 @@ export interface StreamLogStore {
   prune (before: number): Promise<number>
 }
 
+export interface AuditFilter {
+  actorId?: string
+  actorType?: string
+  onBehalfOf?: string
+  /** entries whose action starts with this */
+  actionPrefix?: string
+  targetType?: string
+  targetId?: string
+  outcome?: string
+  since?: number
+  until?: number
+  beforeSeq?: number
+  limit: number
+}
+
+export interface AuditStore {
+  /** Chains and stores the drafts in one write op on the writer thread; answers the stored entries. */
+  append (drafts: AuditDraft[]): Promise<AuditEntry[]>
+  /** newest first */
+  query (filter: AuditFilter): Promise<AuditEntry[]>
+  get (id: string): Promise<AuditEntry | undefined>
+  /** entries with fromSeq <= seq <= toSeq in seq order, at most `limit` */
+  range (fromSeq: number, toSeq: number, limit: number): Promise<AuditEntry[]>
+  tail (): Promise<{ seq: number, hash: string } | undefined>
+  count (): Promise<number>
+  addCheckpoint (c: Checkpoint): Promise<void>
+  /** checkpoints with seq <= upToSeq, in seq order */
+  checkpoints (upToSeq: number): Promise<Checkpoint[]>
+  lastCheckpoint (): Promise<Checkpoint | undefined>
+}
+
+export const CONTEXT_KINDS = ['models', 'agents', 'tasks'] as const
+export type ContextKind = typeof CONTEXT_KINDS[number]
+
+/** A model, agent or task: its indexed fields plus the rest of its document. */
+export interface ContextItem {
+  id: string
+  name: string
+  status: string
+  createdAt: string
+  updatedAt: string
+  [field: string]: unknown
+}
+
+export interface ContextStore {
+  list (kind: ContextKind, filter: { status?: string, name?: string, afterId?: string, limit: number }): Promise<ContextItem[]>
+  get (kind: ContextKind, id: string): Promise<ContextItem | undefined>
+  /** ConflictError (code CONTEXT_EXISTS) when the id is taken */
+  create (kind: ContextKind, item: ContextItem): Promise<ContextItem>
+  /** validates the status change on the writer thread; codes CONTEXT_NOT_FOUND, CONTEXT_TRANSITION */
+  update (kind: ContextKind, id: string, patch: Record<string, unknown>, now: string): Promise<{ before: ContextItem, after: ContextItem }>
+  delete (kind: ContextKind, id: string): Promise<ContextItem | undefined>
+  /** the most recently updated task with this name */
+  latestTask (name: string): Promise<ContextItem | undefined>
+}
+
+/** One row of a backup: the table and its columns as stored. */
+export interface BackupRow { table: string, row: Record<string, unknown> }
+
+export interface BackupStore {
+  /** the tables a backup holds, in restore order */
+  tables (): string[]
+  /** every row of every table, read in one read transaction (a consistent snapshot) */
+  snapshot (): AsyncIterable<BackupRow>
+  /**
+   * Restores rows in one write op: all or nothing. Rows whose key exists are skipped (idempotent);
+   * in an immutable table (the audit trail) an existing key must hold the very same row.
+   * Fails with code IMPORT_INVALID and a message starting "line N:".
+   */
+  restore (rows: Array<BackupRow & { line: number }>): Promise<{ inserted: Record<string, number>, skipped: Record<string, number> }>
+  /** reads a row of the audit tables as an entry or a checkpoint (null for other tables); throws when malformed */
+  auditRowOf (row: BackupRow): { entry: AuditEntry } | { checkpoint: Checkpoint } | null
+}
+
 export interface Store {
   readonly engine: 'sqlite' | 'postgres'
   events: EventStore
   health: HealthStore
   streamLog: StreamLogStore
+  audit: AuditStore
+  context: ContextStore
+  backup: BackupStore
   /** answers when the engine can serve a read and a write round trip */
   ping (): Promise<void>
   /** commits everything queued, then closes */

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'n
 import { join, resolve } from 'node:path'
 import fp from 'fastify-plugin'
 import basicAuth from '@fastify/basic-auth'
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 
 export interface Actor { type: 'user' | 'service' | 'agent' | 'system', id: string, name?: string }
 
@@ -14,11 +14,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     auth: {
       /** admins only (Basic auth) */
-      admin: preHandlerAsyncHookHandler
+      admin: onRequestAsyncHookHandler
       /** a bearer ingest token when tokens are configured; open otherwise */
-      ingest: preHandlerAsyncHookHandler
+      ingest: onRequestAsyncHookHandler
       /** an admin or any configured bearer token, never anonymous */
-      adminOrToken: preHandlerAsyncHookHandler
+      adminOrToken: onRequestAsyncHookHandler
     }
   }
   interface FastifyRequest { actor?: Actor }

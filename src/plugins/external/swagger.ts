@@ -20,6 +20,9 @@ export default fp(async (app) => {
         { name: 'events', description: 'structured events from any service' },
         { name: 'stream', description: 'live Server-Sent Events' },
         { name: 'health', description: 'monitored services: checks, states, incidents, uptime' },
+        { name: 'audit', description: 'the tamper-evident trail of what users and AI agents did' },
+        { name: 'context', description: 'the registry of AI models, agents and tasks' },
+        { name: 'backup', description: 'export and import of every table' },
       ],
       components: {
         securitySchemes: {

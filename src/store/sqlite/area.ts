@@ -7,9 +7,22 @@ export interface Migration { version: number, name: string, up: string }
 /** Runs on the writer thread inside the group-commit transaction, in its own savepoint. */
 export type WriteOp = (db: Database.Database, args: any) => unknown
 
+/** A table a backup holds (GET /export, POST /import). */
+export interface ExportTable {
+  table: string
+  /** the column that identifies a row; an import skips rows whose key already exists */
+  key: string
+  /** the column rows are exported and restored in */
+  order: string
+  /** an existing key must hold the very same row (the audit trail), else the import is refused */
+  immutable?: boolean
+}
+
 export interface SqliteArea {
   name: string
   migrations: Migration[]
+  /** tables of this area included in backups, in restore order */
+  exportTables?: ExportTable[]
   /** keyed by op name, which must start with `${name}.` */
   writeOps: Record<string, WriteOp>
 }

@@ -3,9 +3,18 @@ import type { SqliteArea } from './area.js'
 import { eventsArea } from './events.js'
 import { healthArea } from './health.js'
 import { streamLogArea } from './stream-log.js'
+import { auditArea } from './audit.js'
+import { contextArea } from './context.js'
+import { backupArea } from './backup.js'
 
 export const areas: SqliteArea[] = [
   eventsArea,
   healthArea,
   streamLogArea,
+  auditArea,
+  contextArea,
+  backupArea,
 ]
+
+/** Every table a backup holds, in restore order. */
+export const exportTables = areas.flatMap((a) => a.exportTables ?? [])

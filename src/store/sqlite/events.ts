@@ -33,6 +33,7 @@ export const eventsArea: SqliteArea = {
       CREATE INDEX events_source ON events (source, seq);
     `,
   }],
+  exportTables: [{ table: 'events', key: 'id', order: 'seq' }],
   writeOps: {
     'events.append' (db, events: NewEvent[]): AppendOutcome[] {
       const q = sql(db)

@@ -9,6 +9,10 @@ import { GroupCommitWriter, type WriterMode, type WriterSettings } from './group
 import { sqliteEventStore } from './events.js'
 import { sqliteStreamLogStore } from './stream-log.js'
 import { sqliteHealthStore } from './health.js'
+import { sqliteAuditStore } from './audit.js'
+import { sqliteContextStore } from './context.js'
+import { sqliteBackupStore } from './backup.js'
+import { exportTables } from './areas.js'
 
 export interface SqliteStoreOptions {
   dataDir: string
@@ -37,6 +41,9 @@ export async function createSqliteStore (opts: SqliteStoreOptions): Promise<Sqli
     events: sqliteEventStore(reader, writer),
     health: sqliteHealthStore(reader, writer),
     streamLog: sqliteStreamLogStore(reader, writer),
+    audit: sqliteAuditStore(reader, writer),
+    context: sqliteContextStore(reader, writer),
+    backup: sqliteBackupStore(file, writer, exportTables),
     async ping () {
       ping.get()
       await writer.submit('ping', null, 0)

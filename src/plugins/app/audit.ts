@@ -1,0 +1,97 @@
+import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
+import { createAuditService, SYSTEM_ACTOR, type AuditContext, type AuditService } from '../../domain/audit.js'
+import { loadSigningKey, loadTrustedKeys } from '../../domain/audit-keys.js'
+import type { AuditActor, AuditEntry, AuditTarget, Outcome } from '../../domain/hash-chain.js'
+
+type Audit = Omit<AuditService, 'recordFor'> & {
+  /**
+   * Records an admin change made through `req`: the actor is the authenticated caller (req.actor),
+   * the hub itself when there is none. Resolves once the entry is committed.
+   */
+  record (req: FastifyRequest, action: string, target: AuditTarget | null, outcome: Outcome, metadata?: Record<string, unknown>, reason?: string | null): Promise<AuditEntry>
+  recordFor: AuditService['recordFor']
+  /**
+   * Runs an admin change and audits it: success once it is done, failure (with the reason) when it is
+   * refused. The change is answered only after its entry is committed.
+   */
+  change<T> (req: FastifyRequest, action: string, target: AuditTarget, run: () => Promise<T>, metadata?: Record<string, unknown>): Promise<T>
+  /** the context of a request: who authenticated, from where, which request */
+  contextOf (req: FastifyRequest): AuditContext
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { audit: Audit }
+}
+
+export default fp(async (app) => {
+  const { config, store, bus } = app
+  const signingKey = loadSigningKey(config.auditSigningKey, config.dataDir)
+  if (signingKey.generated) app.log.warn({ file: signingKey.source, keyId: signingKey.keyId }, 'generated the audit signing key (mode 0600); back it up apart from the data')
+  else app.log.info({ source: signingKey.source === 'env' ? 'MCP_AUDIT_SIGNING_KEY' : signingKey.source, keyId: signingKey.keyId }, 'audit signing key loaded')
+  const trustedKeys = loadTrustedKeys(config.dataDir, signingKey)
+
+  const service = createAuditService({
+    store,
+    bus,
+    signingKey,
+    trustedKeys,
+    maxBatch: config.auditMaxBatch,
+    metadataMaxBytes: config.auditMetadataMaxBytes,
+    checkpointEvery: config.auditCheckpointEvery,
+    // the log line is a witness outside the database: keep these lines to catch a truncated tail
+    onCheckpoint: (seq, hash) => app.log.info({ auditCheckpoint: { seq, hash, keyId: signingKey.keyId } }, 'audit checkpoint signed'),
+    onError: (err, what) => app.log.error({ err }, `${what} failed`),
+  })
+  await service.init()
+
+  const contextOf = (req: FastifyRequest): AuditContext => ({
+    submittedBy: req.actor ? `${req.actor.type}:${req.actor.id}` : 'system',
+    clientIp: req.ip ?? null,
+    requestId: String(req.id),
+  })
+  const actorOf = (req: FastifyRequest): AuditActor => req.actor
+    ? { type: req.actor.type, id: req.actor.id, name: req.actor.name ?? null, onBehalfOf: null }
+    : SYSTEM_ACTOR
+
+  const record: Audit['record'] = (req, action, target, outcome, metadata = {}, reason = null) =>
+    service.recordFor(actorOf(req), action, target, outcome, contextOf(req), metadata, reason)
+
+  app.decorate('audit', {
+    ...service,
+    contextOf,
+    record,
+    async change (req, action, target, run, metadata = {}) {
+      let out
+      try {
+        out = await run()
+      } catch (err) {
+        const status = (err as { statusCode?: number }).statusCode
+        if (status !== undefined && status < 500) await record(req, action, target, 'failure', metadata, (err as Error).message)
+        throw err
+      }
+      await record(req, action, target, 'success', metadata)
+      return out
+    },
+  } satisfies Audit)
+
+  // A failed login is the hub's own observation: actor system.
+  const pending = new Set<Promise<unknown>>()
+  const unsubscribe = bus.subscribe('auth.failed', (p) => {
+    const done = service.recordFor(SYSTEM_ACTOR, 'auth.login_failed', { type: 'route', id: p.route }, 'denied',
+      { submittedBy: 'system', clientIp: p.ip, requestId: p.requestId }, p.user !== null ? { user: p.user } : {}, 'invalid or missing credentials')
+      .catch((err) => app.log.error({ err }, 'could not audit a failed login'))
+      .finally(() => pending.delete(done))
+    pending.add(done)
+  })
+
+  const timer = setInterval(() => { void service.checkpoint() }, config.auditCheckpointSeconds * 1000)
+  timer.unref()
+  // a clean shutdown leaves the tail signed
+  app.addHook('preClose', async () => {
+    unsubscribe()
+    clearInterval(timer)
+    await Promise.all(pending)
+    await service.checkpoint()
+  })
+}, { name: 'audit', dependencies: ['config', 'store', 'bus'] })

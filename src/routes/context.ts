@@ -1,0 +1,130 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { ErrorRef, adminErrors } from '../schemas/common.js'
+import { ContextListQuery, ContextSnapshotQuery, contextKindSchemas, type ContextListQueryT } from '../schemas/context.js'
+import { AuditEntrySchema } from '../schemas/audit.js'
+import { Event } from '../schemas/events.js'
+import { CONTEXT_KINDS, type ContextKind } from '../store/port.js'
+import { RegistryError } from '../domain/registry.js'
+import { InputError } from '../domain/events.js'
+
+const CURSOR_PREFIX = 'c1.'
+const encodeCursor = (id: string) => CURSOR_PREFIX + Buffer.from(id).toString('base64url')
+function decodeCursor (cursor: string): string {
+  if (cursor.startsWith(CURSOR_PREFIX)) {
+    const id = Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString()
+    if (id.length > 0) return id
+  }
+  throw new InputError('querystring/cursor is not a cursor this server issued')
+}
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', app.auth.admin)
+  const security = [{ basicAuth: [] }]
+  const asHttp = (err: unknown) => err instanceof RegistryError ? Object.assign(new Error(err.message), { statusCode: err.statusCode }) : err
+
+  app.get('/context', {
+    schema: {
+      tags: ['context'],
+      summary: "The seed's context snapshot: models, agents, tasks, and the latest audit entries and events",
+      security,
+      querystring: ContextSnapshotQuery,
+      response: {
+        200: Type.Object({
+          models: Type.Array(Type.Ref(contextKindSchemas.models.item)),
+          agents: Type.Array(Type.Ref(contextKindSchemas.agents.item)),
+          tasks: Type.Array(Type.Ref(contextKindSchemas.tasks.item)),
+          audit: Type.Array(Type.Ref(AuditEntrySchema), { description: 'the latest entries, newest first' }),
+          events: Type.Array(Type.Ref(Event), { description: 'the latest events, newest first' }),
+        }),
+        ...adminErrors,
+      },
+    },
+  }, async (req) => {
+    const { limit } = req.query
+    const [models, agents, tasks, audit, events] = await Promise.all([
+      app.registry.list('models', { limit }),
+      app.registry.list('agents', { limit }),
+      app.registry.list('tasks', { limit }),
+      app.audit.query({ limit }),
+      app.events.query({ limit }),
+    ])
+    return { models, agents, tasks, audit: audit.entries, events: events.events }
+  })
+
+  for (const kind of CONTEXT_KINDS) {
+    const { input, patch, item, statuses } = contextKindSchemas[kind]
+    const one = kind.slice(0, -1)
+    const Page = Type.Object({ items: Type.Array(Type.Ref(item)), nextCursor: Type.Union([Type.String(), Type.Null()]) })
+    const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) })
+
+    app.get(`/context/${kind}`, {
+      schema: {
+        tags: ['context'],
+        summary: `List ${kind} by id`,
+        description: `Filter by status (${statuses.join(', ')}) or name.`,
+        security,
+        querystring: ContextListQuery,
+        response: { 200: Page, ...adminErrors },
+      },
+    }, async (req) => {
+      const q = req.query as ContextListQueryT
+      const rows = await app.registry.list(kind as ContextKind, { status: q.status, name: q.name, afterId: q.cursor ? decodeCursor(q.cursor) : undefined, limit: q.limit + 1 })
+      const items = rows.slice(0, q.limit)
+      return { items, nextCursor: rows.length > q.limit ? encodeCursor(items[items.length - 1].id) : null }
+    })
+
+    app.get(`/context/${kind}/:id`, {
+      schema: { tags: ['context'], summary: `One ${one}`, security, params: Params, response: { 200: Type.Ref(item), 404: ErrorRef, ...adminErrors } },
+    }, async (req, reply) => {
+      const found = await app.registry.get(kind, (req.params as { id: string }).id)
+      if (!found) return reply.notFound(`no ${one} with id ${(req.params as { id: string }).id}`)
+      return found
+    })
+
+    app.post(`/context/${kind}`, {
+      schema: {
+        tags: ['context'],
+        summary: `Create a ${one} (audited)`,
+        security,
+        body: Type.Ref(input),
+        response: { 201: Type.Ref(item), 409: ErrorRef, 503: ErrorRef, ...adminErrors },
+      },
+    }, async (req, reply) => {
+      try {
+        const created = await app.registry.create(kind, req.body as Record<string, unknown> & { name: string, status: string }, app.registry.whoOf(req))
+        return reply.code(201).send(created)
+      } catch (err) { throw asHttp(err) }
+    })
+
+    app.patch(`/context/${kind}/:id`, {
+      schema: {
+        tags: ['context'],
+        summary: `Change a ${one} (audited; status changes are checked)`,
+        description: kind === 'tasks'
+          ? 'Task status: submitted → working | canceled | failed; working → input_required | completed | failed | canceled; input_required → working | canceled | failed; completed, failed and canceled are final. 409 otherwise.'
+          : kind === 'agents'
+            ? 'Agent status: active ↔ paused, either → retired; retired is final. 409 otherwise.'
+            : 'Model status: active ↔ deprecated, either → retired; retired is final. 409 otherwise.',
+        security,
+        params: Params,
+        body: Type.Ref(patch),
+        response: { 200: Type.Ref(item), 404: ErrorRef, 409: ErrorRef, 503: ErrorRef, ...adminErrors },
+      },
+    }, async (req) => {
+      try {
+        return await app.registry.update(kind, (req.params as { id: string }).id, req.body as Record<string, unknown>, app.registry.whoOf(req))
+      } catch (err) { throw asHttp(err) }
+    })
+
+    app.delete(`/context/${kind}/:id`, {
+      schema: { tags: ['context'], summary: `Delete a ${one} (audited)`, security, params: Params, response: { 204: Type.Null(), 404: ErrorRef, ...adminErrors } },
+    }, async (req, reply) => {
+      const gone = await app.registry.delete(kind, (req.params as { id: string }).id, app.registry.whoOf(req))
+      if (!gone) return reply.notFound(`no ${one} with id ${(req.params as { id: string }).id}`)
+      return reply.code(204).send(null)
+    })
+  }
+}
+
+export default routes

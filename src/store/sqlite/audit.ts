@@ -1,0 +1,168 @@
+// The audit area: an append-only, hash-chained table and its signed checkpoints. The chain is
+// extended on the writer thread, inside the append op: the previous hash is read in the same
+// transaction that inserts, so concurrent appends can never fork the chain. Triggers refuse every
+// UPDATE and DELETE.
+import type Database from 'better-sqlite3'
+import type { AuditFilter, AuditStore } from '../port.js'
+import { chainEntries, type AuditDraft, type AuditEntry, type Checkpoint, type ActorType, type Outcome } from '../../domain/hash-chain.js'
+import { sql, statementCache, type SqliteArea } from './area.js'
+import type { GroupCommitWriter } from './group-commit.js'
+
+const appendOnly = (table: string) => `
+  CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;
+  CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;`
+
+export interface AuditRow {
+  seq: number, id: string, time: string, time_ms: number, actor_type: string, actor_id: string, actor_name: string | null,
+  on_behalf_of: string | null, action: string, target_type: string | null, target_id: string | null, outcome: string,
+  reason: string | null, metadata: string, model: string | null, tool: string | null, arguments_hash: string | null,
+  client_ip: string | null, request_id: string | null, submitted_by: string, prev_hash: string, hash: string
+}
+
+export function rowToEntry (r: AuditRow): AuditEntry {
+  return {
+    seq: r.seq,
+    id: r.id,
+    time: r.time,
+    actor: { type: r.actor_type as ActorType, id: r.actor_id, name: r.actor_name, onBehalfOf: r.on_behalf_of },
+    action: r.action,
+    target: r.target_type !== null && r.target_id !== null ? { type: r.target_type, id: r.target_id } : null,
+    outcome: r.outcome as Outcome,
+    reason: r.reason,
+    metadata: JSON.parse(r.metadata),
+    model: r.model,
+    tool: r.tool,
+    argumentsHash: r.arguments_hash,
+    clientIp: r.client_ip,
+    requestId: r.request_id,
+    submittedBy: r.submitted_by,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  }
+}
+
+export interface CheckpointRow { seq: number, hash: string, time: string, key_id: string, signature: string }
+export const toCheckpoint = (r: CheckpointRow): Checkpoint => ({ seq: r.seq, hash: r.hash, time: r.time, keyId: r.key_id, signature: r.signature })
+
+export const auditArea: SqliteArea = {
+  name: 'audit',
+  migrations: [{
+    version: 1,
+    name: 'audit entries and checkpoints, append-only',
+    up: `
+      CREATE TABLE audit_entries (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        time TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        actor_type TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        actor_name TEXT,
+        on_behalf_of TEXT,
+        action TEXT NOT NULL,
+        target_type TEXT,
+        target_id TEXT,
+        outcome TEXT NOT NULL,
+        reason TEXT,
+        metadata TEXT NOT NULL,
+        model TEXT,
+        tool TEXT,
+        arguments_hash TEXT,
+        client_ip TEXT,
+        request_id TEXT,
+        submitted_by TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE INDEX audit_actor ON audit_entries (actor_id, seq);
+      CREATE INDEX audit_behalf ON audit_entries (on_behalf_of, seq) WHERE on_behalf_of IS NOT NULL;
+      CREATE INDEX audit_action ON audit_entries (action, seq);
+      CREATE INDEX audit_target ON audit_entries (target_type, target_id, seq);
+      CREATE INDEX audit_time ON audit_entries (time_ms);
+      CREATE TABLE audit_checkpoints (
+        seq INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL,
+        time TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        signature TEXT NOT NULL
+      );
+      ${appendOnly('audit_entries')}
+      ${appendOnly('audit_checkpoints')}
+    `,
+  }],
+  // The trail must come back exactly: an existing seq must hold the very same row.
+  exportTables: [
+    { table: 'audit_entries', key: 'id', order: 'seq', immutable: true },
+    { table: 'audit_checkpoints', key: 'seq', order: 'seq', immutable: true },
+  ],
+  writeOps: {
+    'audit.append' (db, drafts: AuditDraft[]): AuditEntry[] {
+      const q = sql(db)
+      const tail = q('SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1').get() as { seq: number, hash: string } | undefined
+      const entries = chainEntries(tail, drafts)
+      const insert = q(`INSERT INTO audit_entries (seq, id, time, time_ms, actor_type, actor_id, actor_name, on_behalf_of, action,
+        target_type, target_id, outcome, reason, metadata, model, tool, arguments_hash, client_ip, request_id, submitted_by, prev_hash, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      for (const e of entries) {
+        insert.run(e.seq, e.id, e.time, Date.parse(e.time), e.actor.type, e.actor.id, e.actor.name, e.actor.onBehalfOf, e.action,
+          e.target?.type ?? null, e.target?.id ?? null, e.outcome, e.reason, JSON.stringify(e.metadata), e.model, e.tool,
+          e.argumentsHash, e.clientIp, e.requestId, e.submittedBy, e.prevHash, e.hash)
+      }
+      return entries
+    },
+    'audit.checkpoint' (db, c: Checkpoint): void {
+      const q = sql(db)
+      const at = q('SELECT hash FROM audit_entries WHERE seq = ?').get(c.seq) as { hash: string } | undefined
+      if (!at || at.hash !== c.hash) throw new Error(`checkpoint at seq ${c.seq} does not match the stored entry`)
+      q('INSERT INTO audit_checkpoints (seq, hash, time, key_id, signature) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+        .run(c.seq, c.hash, c.time, c.keyId, c.signature)
+    },
+  },
+}
+
+export function sqliteAuditStore (reader: Database.Database, writer: GroupCommitWriter): AuditStore {
+  const q = statementCache(reader)
+  return {
+    append: (drafts) => writer.submit<AuditEntry[]>('audit.append', drafts, drafts.length),
+    async query (f: AuditFilter) {
+      const where: string[] = []
+      const args: unknown[] = []
+      if (f.actorId !== undefined) { where.push('actor_id = ?'); args.push(f.actorId) }
+      if (f.actorType !== undefined) { where.push('actor_type = ?'); args.push(f.actorType) }
+      if (f.onBehalfOf !== undefined) { where.push('on_behalf_of = ?'); args.push(f.onBehalfOf) }
+      // a range rather than LIKE: the index serves it and % or _ in the prefix mean nothing special
+      if (f.actionPrefix !== undefined) { where.push('action >= ? AND action < ?'); args.push(f.actionPrefix, f.actionPrefix + '\uffff') }
+      if (f.targetType !== undefined) { where.push('target_type = ?'); args.push(f.targetType) }
+      if (f.targetId !== undefined) { where.push('target_id = ?'); args.push(f.targetId) }
+      if (f.outcome !== undefined) { where.push('outcome = ?'); args.push(f.outcome) }
+      if (f.since !== undefined) { where.push('time_ms >= ?'); args.push(f.since) }
+      if (f.until !== undefined) { where.push('time_ms < ?'); args.push(f.until) }
+      if (f.beforeSeq !== undefined) { where.push('seq < ?'); args.push(f.beforeSeq) }
+      const text = `SELECT * FROM audit_entries${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`
+      return (q(text).all(...args, f.limit) as AuditRow[]).map(rowToEntry)
+    },
+    async get (id) {
+      const row = q('SELECT * FROM audit_entries WHERE id = ?').get(id) as AuditRow | undefined
+      return row ? rowToEntry(row) : undefined
+    },
+    async range (fromSeq, toSeq, limit) {
+      return (q('SELECT * FROM audit_entries WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?').all(fromSeq, toSeq, limit) as AuditRow[]).map(rowToEntry)
+    },
+    async tail () {
+      return q('SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1').get() as { seq: number, hash: string } | undefined
+    },
+    async count () {
+      return (q('SELECT count(*) AS n FROM audit_entries').get() as { n: number }).n
+    },
+    async addCheckpoint (c) {
+      await writer.submit('audit.checkpoint', c, 1)
+    },
+    async checkpoints (upToSeq) {
+      return (q('SELECT * FROM audit_checkpoints WHERE seq <= ? ORDER BY seq').all(upToSeq) as CheckpointRow[]).map(toCheckpoint)
+    },
+    async lastCheckpoint () {
+      const row = q('SELECT * FROM audit_checkpoints ORDER BY seq DESC LIMIT 1').get() as CheckpointRow | undefined
+      return row ? toCheckpoint(row) : undefined
+    },
+  }
+}

@@ -1,0 +1,100 @@
+// The context registry area: models, agents and tasks, one table each. Indexed fields are columns;
+// the rest of each item is a JSON document. Status changes are checked inside the write op.
+import type Database from 'better-sqlite3'
+import type { ContextItem, ContextKind, ContextStore } from '../port.js'
+import { applyPatch, ContextRuleError } from '../../domain/context-rules.js'
+import { sql, statementCache, type SqliteArea } from './area.js'
+import type { GroupCommitWriter } from './group-commit.js'
+
+// fixed names: a kind never reaches SQL as text from a request
+const TABLE: Record<ContextKind, string> = { models: 'context_models', agents: 'context_agents', tasks: 'context_tasks' }
+
+const table = (name: string) => `
+  CREATE TABLE ${name} (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX ${name}_name ON ${name} (name, updated_at);
+  CREATE INDEX ${name}_status ON ${name} (status, id);`
+
+interface ItemRow { id: string, name: string, status: string, doc: string, created_at: string, updated_at: string }
+
+const toItem = (r: ItemRow): ContextItem =>
+  ({ ...JSON.parse(r.doc), id: r.id, name: r.name, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at })
+
+function toRow (item: ContextItem): ItemRow {
+  const { id, name, status, createdAt, updatedAt, ...doc } = item
+  return { id, name, status, doc: JSON.stringify(doc), created_at: createdAt, updated_at: updatedAt }
+}
+
+const coded = (e: ContextRuleError) => Object.assign(new Error(e.message), { code: e.code })
+
+export const contextArea: SqliteArea = {
+  name: 'context',
+  migrations: [{
+    version: 1,
+    name: 'models, agents and tasks',
+    up: table(TABLE.models) + table(TABLE.agents) + table(TABLE.tasks),
+  }],
+  exportTables: Object.values(TABLE).map((t) => ({ table: t, key: 'id', order: 'id' })),
+  writeOps: {
+    'context.create' (db, { kind, item }: { kind: ContextKind, item: ContextItem }): ContextItem {
+      const r = toRow(item)
+      const res = sql(db)(`INSERT INTO ${TABLE[kind]} (id, name, status, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+        .run(r.id, r.name, r.status, r.doc, r.created_at, r.updated_at)
+      if (res.changes === 0) throw coded(new ContextRuleError(`${kind.slice(0, -1)} ${item.id} already exists`, 'CONTEXT_EXISTS'))
+      return item
+    },
+    'context.update' (db, { kind, id, patch, now }: { kind: ContextKind, id: string, patch: Record<string, unknown>, now: string }) {
+      const q = sql(db)
+      const row = q(`SELECT * FROM ${TABLE[kind]} WHERE id = ?`).get(id) as ItemRow | undefined
+      if (!row) throw coded(new ContextRuleError(`no ${kind.slice(0, -1)} with id ${id}`, 'CONTEXT_NOT_FOUND'))
+      const before = toItem(row)
+      let after: ContextItem
+      try {
+        after = applyPatch(kind, before, patch, now)
+      } catch (err) {
+        throw err instanceof ContextRuleError ? coded(err) : err
+      }
+      const r = toRow(after)
+      q(`UPDATE ${TABLE[kind]} SET name = ?, status = ?, doc = ?, updated_at = ? WHERE id = ?`).run(r.name, r.status, r.doc, r.updated_at, id)
+      return { before, after }
+    },
+    'context.delete' (db, { kind, id }: { kind: ContextKind, id: string }): ContextItem | null {
+      const row = sql(db)(`DELETE FROM ${TABLE[kind]} WHERE id = ? RETURNING *`).get(id) as ItemRow | undefined
+      return row ? toItem(row) : null
+    },
+  },
+}
+
+export function sqliteContextStore (reader: Database.Database, writer: GroupCommitWriter): ContextStore {
+  const q = statementCache(reader)
+  return {
+    async list (kind, f) {
+      const where: string[] = []
+      const args: unknown[] = []
+      if (f.status !== undefined) { where.push('status = ?'); args.push(f.status) }
+      if (f.name !== undefined) { where.push('name = ?'); args.push(f.name) }
+      if (f.afterId !== undefined) { where.push('id > ?'); args.push(f.afterId) }
+      const text = `SELECT * FROM ${TABLE[kind]}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY id LIMIT ?`
+      return (q(text).all(...args, f.limit) as ItemRow[]).map(toItem)
+    },
+    async get (kind, id) {
+      const row = q(`SELECT * FROM ${TABLE[kind]} WHERE id = ?`).get(id) as ItemRow | undefined
+      return row ? toItem(row) : undefined
+    },
+    create: (kind, item) => writer.submit<ContextItem>('context.create', { kind, item }, 1),
+    update: (kind, id, patch, now) => writer.submit<{ before: ContextItem, after: ContextItem }>('context.update', { kind, id, patch, now }, 1),
+    async delete (kind, id) {
+      return (await writer.submit<ContextItem | null>('context.delete', { kind, id }, 1)) ?? undefined
+    },
+    async latestTask (name) {
+      const row = q(`SELECT * FROM ${TABLE.tasks} WHERE name = ? ORDER BY updated_at DESC, id DESC LIMIT 1`).get(name) as ItemRow | undefined
+      return row ? toItem(row) : undefined
+    },
+  }
+}

@@ -1,0 +1,23 @@
+// The hub audits itself: admin changes to services are entries with the admin as actor.
+import t from 'tap'
+import { build, adminHeaders, ADMIN_USER } from './helper.js'
+
+t.test('service changes are audited with the admin as actor, refusals as failures', async (t) => {
+  const { app } = await build(t, { healthScheduler: false })
+  const def = { name: 'order', url: 'http://127.0.0.1:9/health', interval: 30_000, timeout: 1000 }
+  t.equal((await app.inject({ method: 'POST', url: '/services', headers: adminHeaders, payload: def })).statusCode, 201)
+  t.equal((await app.inject({ method: 'POST', url: '/services', headers: adminHeaders, payload: def })).statusCode, 409)
+  t.equal((await app.inject({ method: 'PATCH', url: '/services/order', headers: adminHeaders, payload: { interval: 60_000 } })).statusCode, 200)
+  t.equal((await app.inject({ method: 'DELETE', url: '/services/order', headers: adminHeaders })).statusCode, 204)
+  const res = await app.inject({ url: '/audit?action=service.', headers: adminHeaders })
+  t.equal(res.statusCode, 200)
+  const entries = res.json().entries.reverse()
+  t.same(entries.map((e: { action: string, outcome: string }) => [e.action, e.outcome]), [
+    ['service.create', 'success'], ['service.create', 'failure'], ['service.update', 'success'], ['service.delete', 'success'],
+  ])
+  t.match(entries[0], { actor: { type: 'user', id: ADMIN_USER }, target: { type: 'service', id: 'order' } })
+  t.match(entries[1].reason, /order/)
+  t.same(entries[2].metadata, { fields: ['interval'] })
+  const verify = await app.inject({ url: '/audit/verify', headers: adminHeaders })
+  t.match(verify.json(), { ok: true })
+})
