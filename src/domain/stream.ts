@@ -52,6 +52,7 @@ export function createStreamHub (opts: StreamOptions) {
   const clients = new Set<Client>()
   let slowDisconnects = 0
   let sent = 0
+  let peakBufferedBytes = 0
 
   class Client {
     position = new Map<string, number>()
@@ -83,12 +84,14 @@ export function createStreamHub (opts: StreamOptions) {
     write (chunk: string) {
       if (this.closed) return
       // A client that cannot keep up is cut off rather than allowed to grow our memory.
-      if (this.sink.bufferedBytes() + chunk.length > opts.maxBufferedBytes) {
+      const buffered = this.sink.bufferedBytes()
+      if (buffered + chunk.length > opts.maxBufferedBytes) {
         slowDisconnects++
         this.close()
         return
       }
       this.sink.write(chunk)
+      if (buffered + chunk.length > peakBufferedBytes) peakBufferedBytes = buffered + chunk.length
     }
 
     close () {
@@ -134,7 +137,8 @@ export function createStreamHub (opts: StreamOptions) {
 
     isFull: () => clients.size >= opts.maxClients,
 
-    stats: () => ({ clients: clients.size, slowDisconnects, sent }),
+    /** peakBufferedBytes: the most any one client ever had waiting in memory */
+    stats: () => ({ clients: clients.size, slowDisconnects, sent, peakBufferedBytes }),
 
     close () {
       clearInterval(heartbeat)

@@ -42,6 +42,14 @@ export default fp(async (app) => {
     replay: async (afterSeq, limit) => (await app.store.events.query({ afterSeq, order: 'asc', limit }))
       .map((e) => ({ kind: 'event', seq: e.seq, type: e.type, data: e })),
   })
+  hub.register({
+    kind: 'audit',
+    subscribe: (emit) => app.bus.subscribe('audit.appended', ({ entries }) => {
+      for (const e of entries) emit({ kind: 'audit', seq: e.seq, type: e.action, data: e })
+    }),
+    replay: async (afterSeq, limit) => (await app.store.audit.range(afterSeq + 1, Number.MAX_SAFE_INTEGER, limit))
+      .map((e) => ({ kind: 'audit', seq: e.seq, type: e.action, data: e })),
+  })
   registerLoggedKind(app, hub, 'state', (emit) => app.bus.subscribe('service.transition', (t) => emit(t.to, t)))
   app.decorate('stream', hub)
   // streams never end by themselves: close them first so the server can stop
