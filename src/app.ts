@@ -9,6 +9,7 @@ import storePlugin from './plugins/app/store.js'
 import busPlugin from './plugins/app/bus.js'
 import authPlugin from './plugins/app/auth.js'
 import eventsPlugin from './plugins/app/events.js'
+import notifierPlugin from './plugins/app/notifier.js'
 import dashboardPlugin from './plugins/app/dashboard.js'
 import sensible from './plugins/external/sensible.js'
 import helmet from './plugins/external/helmet.js'
@@ -17,8 +18,10 @@ import rateLimit from './plugins/external/rate-limit.js'
 import swagger from './plugins/external/swagger.js'
 import healthRoutes from './routes/health.js'
 import eventRoutes from './routes/events.js'
+import notifierRoutes from './routes/notifier.js'
 import { ErrorResponse } from './schemas/common.js'
 import { sharedSchemas } from './schemas/events.js'
+import { notifierSchemas } from './schemas/notifier.js'
 import { InputError } from './domain/events.js'
 import { StoreClosedError, StoreOverloadedError } from './store/port.js'
 
@@ -49,7 +52,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.addSchema(ErrorResponse)
-  for (const s of sharedSchemas) app.addSchema(s)
+  for (const s of [...sharedSchemas, ...notifierSchemas]) app.addSchema(s)
 
   // One root error handler: 4xx pass through with their message; 5xx are logged and hidden.
   app.setErrorHandler((err: Error & { statusCode?: number, headers?: Record<string, string>, validation?: unknown, extra?: Record<string, unknown> }, req, reply) => {
@@ -85,9 +88,11 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   await app.register(busPlugin)
   await app.register(authPlugin)
   await app.register(eventsPlugin)
+  await app.register(notifierPlugin)
 
   await app.register(healthRoutes)
   await app.register(eventRoutes)
+  await app.register(notifierRoutes)
   await app.register(dashboardPlugin)
   return app
 }

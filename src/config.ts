@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
+import { AlertRule, Channel, MaintenanceWindow } from './schemas/notifier.js'
 
 export const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 5050 }),
@@ -28,6 +29,19 @@ export const ConfigSchema = Type.Object({
   tlsCert: Type.Optional(Type.String({ minLength: 1 })),
   tlsKey: Type.Optional(Type.String({ minLength: 1 })),
   trustProxy: Type.Boolean({ default: false }),
+  notifierGroupWindowMs: Type.Integer({ minimum: 0, default: 10_000 }),
+  notifierRepeatIntervalMs: Type.Integer({ minimum: 0, default: 4 * 3_600_000 }),
+  notifierRetryBaseMs: Type.Integer({ minimum: 1, default: 5_000 }),
+  notifierRetryMaxDelayMs: Type.Integer({ minimum: 1, default: 10 * 60_000 }),
+  notifierMaxAgeMs: Type.Integer({ minimum: 1, default: 24 * 3_600_000 }),
+  notifierRateBudget: Type.Integer({ minimum: 1, default: 20 }),
+  notifierRateWindowMs: Type.Integer({ minimum: 1, default: 60_000 }),
+  notifierTickMs: Type.Integer({ minimum: 1, default: 1_000 }),
+  notifierSendTimeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
+  // config-file-only sections; read-only through the API
+  channels: Type.Optional(Type.Array(Channel, { maxItems: 1000 })),
+  alertRules: Type.Optional(Type.Array(AlertRule, { maxItems: 1000 })),
+  maintenanceWindows: Type.Optional(Type.Array(MaintenanceWindow, { maxItems: 1000 })),
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>
@@ -62,6 +76,15 @@ const ENV: Array<[string, keyof Config, Kind]> = [
   ['MCP_TLS_CERT', 'tlsCert', 'string'],
   ['MCP_TLS_KEY', 'tlsKey', 'string'],
   ['MCP_TRUST_PROXY', 'trustProxy', 'bool'],
+  ['MCP_NOTIFIER_GROUP_WINDOW_MS', 'notifierGroupWindowMs', 'int'],
+  ['MCP_NOTIFIER_REPEAT_INTERVAL_MS', 'notifierRepeatIntervalMs', 'int'],
+  ['MCP_NOTIFIER_RETRY_BASE_MS', 'notifierRetryBaseMs', 'int'],
+  ['MCP_NOTIFIER_RETRY_MAX_DELAY_MS', 'notifierRetryMaxDelayMs', 'int'],
+  ['MCP_NOTIFIER_MAX_AGE_MS', 'notifierMaxAgeMs', 'int'],
+  ['MCP_NOTIFIER_RATE_BUDGET', 'notifierRateBudget', 'int'],
+  ['MCP_NOTIFIER_RATE_WINDOW_MS', 'notifierRateWindowMs', 'int'],
+  ['MCP_NOTIFIER_TICK_MS', 'notifierTickMs', 'int'],
+  ['MCP_NOTIFIER_SEND_TIMEOUT_MS', 'notifierSendTimeoutMs', 'int'],
 ]
 
 function parseEnvValue (name: string, raw: string, kind: Kind): unknown {
@@ -125,7 +148,8 @@ export function loadConfig (opts: { env?: Record<string, string | undefined>, ov
     if (first.type === ValueErrorType.ObjectAdditionalProperties || !(key in ConfigSchema.properties)) {
       throw new ConfigError(`${where}: unknown setting "${key}"`)
     }
-    throw new ConfigError(`${where}: ${first.message}${first.value !== undefined ? ` (got ${JSON.stringify(first.value)})` : ''}`)
+    const inner = first.path.split('/').length > 2 ? ` at ${first.path}` : ''
+    throw new ConfigError(`${where}${inner}: ${first.message}${first.value !== undefined ? ` (got ${JSON.stringify(first.value)})` : ''}`)
   }
   const config = withDefaults as Config
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {

@@ -1,6 +1,7 @@
 // In-process publish/subscribe of domain happenings. Subscribers run synchronously after the
 // publisher's write committed; a throwing subscriber is reported, never allowed to break the publisher.
 import type { StoredEvent } from '../store/port.js'
+import type { AlertRecord, AlertStatus, Notice } from './alert-machine.js'
 
 /** A monitored service's state (see the health plugin). */
 export type ServiceState = 'unknown' | 'up' | 'degraded' | 'down' | 'paused'
@@ -24,6 +25,8 @@ export interface BusTopics {
   'event.stored': { events: StoredEvent[] }
   'auth.failed': { ip: string, user: string | null, route: string, requestId: string }
   'service.transition': ServiceTransition
+  /** Published by the notifier after an alert's change is stored; `notice` is what it queued to send. */
+  'alert.changed': { alert: AlertRecord, status: AlertStatus, notice: Notice | null }
 }
 
 type Handler<T> = (payload: T) => void

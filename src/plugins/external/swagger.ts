@@ -18,6 +18,9 @@ export default fp(async (app) => {
       tags: [
         { name: 'hub', description: "the hub's own liveness and readiness" },
         { name: 'events', description: 'structured events from any service' },
+        { name: 'alerts', description: 'alerts raised from service state changes; acknowledgement' },
+        { name: 'notifications', description: 'channels, alert rules and the delivery log' },
+        { name: 'silences', description: 'silences and recurring maintenance windows' },
       ],
       components: {
         securitySchemes: {

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3'
 import type { Store } from '../port.js'
 import { GroupCommitWriter } from './group-commit.js'
 import { sqliteEventStore } from './events.js'
+import { sqliteNotifierStore } from './notifier.js'
 
 export interface SqliteStoreOptions {
   dataDir: string
@@ -30,6 +31,7 @@ export async function createSqliteStore (opts: SqliteStoreOptions): Promise<Sqli
     engine: 'sqlite',
     file,
     events: sqliteEventStore(reader, writer),
+    notifier: sqliteNotifierStore(reader, writer),
     async ping () {
       ping.get()
       await writer.submit('ping', null, 0)

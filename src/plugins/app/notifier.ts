@@ -1,0 +1,55 @@
+// The notifier plugin: owns the undici Agent for outbound notifications, builds the notifier from the
+// config (its file sections are read-only through the API) and releases both on shutdown.
+import fp from 'fastify-plugin'
+import { Agent } from 'undici'
+import { createRequire } from 'node:module'
+import { createNotifier, NotifierError, type Notifier } from '../../domain/notifier.js'
+import { ConfigError } from '../../config.js'
+
+declare module 'fastify' {
+  interface FastifyInstance { notifier: Notifier }
+}
+
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
+
+export default fp(async (app) => {
+  const { config } = app
+  const dispatcher = new Agent({
+    connect: { timeout: config.notifierSendTimeoutMs },
+    headersTimeout: config.notifierSendTimeoutMs,
+    bodyTimeout: config.notifierSendTimeoutMs,
+    keepAliveTimeout: 10_000,
+    connections: 16,
+  })
+  let notifier: Notifier
+  try {
+    notifier = await createNotifier({
+      store: app.store.notifier,
+      bus: app.bus,
+      dispatcher,
+      log: app.log,
+      settings: {
+        groupWindowMs: config.notifierGroupWindowMs,
+        repeatIntervalMs: config.notifierRepeatIntervalMs,
+        retry: { baseMs: config.notifierRetryBaseMs, maxDelayMs: config.notifierRetryMaxDelayMs, maxAgeMs: config.notifierMaxAgeMs },
+        rateBudget: config.notifierRateBudget,
+        rateWindowMs: config.notifierRateWindowMs,
+        tickMs: config.notifierTickMs,
+        sendTimeoutMs: config.notifierSendTimeoutMs,
+        userAgent: `mcp-server/${version}`,
+      },
+      fromConfig: { channels: config.channels, rules: config.alertRules, maintenance: config.maintenanceWindows },
+    })
+  } catch (err) {
+    await dispatcher.close()
+    // a bad config-file section fails the start, naming the entry
+    if (err instanceof NotifierError) throw new ConfigError(`MCP_CONFIG: ${err.message}`)
+    throw err
+  }
+  app.decorate('notifier', notifier)
+  // before the store closes: in-flight sends finish and record their attempts
+  app.addHook('preClose', async () => {
+    await notifier.close()
+    await dispatcher.close()
+  })
+}, { name: 'notifier', dependencies: ['config', 'store', 'bus'] })

@@ -1,0 +1,148 @@
+// Alerts, notification channels and rules, the delivery log, silences and maintenance windows. Admin only.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { ErrorRef, adminErrors } from '../schemas/common.js'
+import {
+  AckBody, Alert, AlertQuery, AlertRule, AlertRuleView, Channel, ChannelView, Delivery, DeliveryQuery, MaintenanceView,
+  MaintenanceWindow, Silence, SilenceInput, TestResult,
+} from '../schemas/notifier.js'
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
+const security = [{ basicAuth: [] }]
+const notFound = { 404: ErrorRef }
+const conflict = { 409: ErrorRef }
+// The domain validates these bodies itself: a channel is a union by `type` (its messages name the field of the
+// right variant), and on PUT the id comes from the URL.
+const bodyCheckedByDomain = () => () => true
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const n = app.notifier
+  // auth before validation: an anonymous caller learns nothing about the body
+  app.addHook('onRequest', app.auth.admin)
+  const actorOf = (req: { actor?: { id: string } }) => req.actor?.id ?? 'unknown'
+
+  // ---- alerts ----
+  app.get('/alerts', {
+    schema: { tags: ['alerts'], summary: 'Active and recent alerts, newest first', security, querystring: AlertQuery, response: { 200: Type.Array(Type.Ref(Alert)), ...adminErrors } },
+  }, async (req) => n.alerts.list(req.query))
+
+  app.get('/alerts/:id', {
+    schema: { tags: ['alerts'], summary: 'One alert', security, params: IdParams, response: { 200: Type.Ref(Alert), ...notFound, ...adminErrors } },
+  }, async (req) => n.alerts.get(req.params.id))
+
+  app.post('/alerts/:id/ack', {
+    schema: {
+      tags: ['alerts'], summary: 'Acknowledge a firing alert: reminders stop; the resolution is still sent', security,
+      params: IdParams, body: Type.Optional(AckBody), response: { 200: Type.Ref(Alert), ...notFound, ...conflict, ...adminErrors },
+    },
+  }, async (req) => n.alerts.acknowledge(req.params.id, actorOf(req), req.body?.comment ?? null))
+
+  // ---- channels ----
+  app.get('/notifications/channels', {
+    schema: { tags: ['notifications'], summary: 'Notification channels (secrets masked)', security, response: { 200: Type.Array(Type.Ref(ChannelView)), ...adminErrors } },
+  }, async () => n.channels.list())
+
+  app.post('/notifications/channels', {
+    validatorCompiler: bodyCheckedByDomain,
+    schema: { tags: ['notifications'], summary: 'Create a channel', security, body: Type.Ref(Channel), response: { 201: Type.Ref(ChannelView), ...conflict, ...adminErrors } },
+  }, async (req, reply) => reply.code(201).send(await n.channels.create(req.body)))
+
+  app.get('/notifications/channels/:id', {
+    schema: { tags: ['notifications'], summary: 'One channel (secrets masked)', security, params: IdParams, response: { 200: Type.Ref(ChannelView), ...notFound, ...adminErrors } },
+  }, async (req) => n.channels.get(req.params.id))
+
+  app.put('/notifications/channels/:id', {
+    validatorCompiler: bodyCheckedByDomain,
+    schema: {
+      tags: ['notifications'], summary: 'Replace a channel; omitted or masked secrets keep their stored value, "" clears one', security,
+      params: IdParams, body: Type.Ref(Channel), response: { 200: Type.Ref(ChannelView), ...notFound, ...conflict, ...adminErrors },
+    },
+  }, async (req) => n.channels.update(req.params.id, req.body))
+
+  app.delete('/notifications/channels/:id', {
+    schema: { tags: ['notifications'], summary: 'Delete a channel no rule uses', security, params: IdParams, response: { 204: Type.Null(), ...notFound, ...conflict, ...adminErrors } },
+  }, async (req, reply) => { await n.channels.remove(req.params.id); return reply.code(204).send(null) })
+
+  app.post('/notifications/channels/:id/test', {
+    schema: {
+      tags: ['notifications'], summary: 'Send a test message now (through the outbox, one attempt) and answer with its result', security,
+      params: IdParams, response: { 200: TestResult, ...notFound, ...adminErrors },
+    },
+  }, async (req) => n.channels.test(req.params.id))
+
+  // ---- alert rules ----
+  app.get('/notifications/rules', {
+    schema: { tags: ['notifications'], summary: 'Alert rules', security, response: { 200: Type.Array(Type.Ref(AlertRuleView)), ...adminErrors } },
+  }, async () => n.rules.list())
+
+  app.post('/notifications/rules', {
+    schema: { tags: ['notifications'], summary: 'Create an alert rule', security, body: Type.Ref(AlertRule), response: { 201: Type.Ref(AlertRuleView), ...conflict, ...adminErrors } },
+  }, async (req, reply) => reply.code(201).send(await n.rules.create(req.body)))
+
+  app.get('/notifications/rules/:id', {
+    schema: { tags: ['notifications'], summary: 'One alert rule', security, params: IdParams, response: { 200: Type.Ref(AlertRuleView), ...notFound, ...adminErrors } },
+  }, async (req) => n.rules.get(req.params.id))
+
+  app.put('/notifications/rules/:id', {
+    validatorCompiler: bodyCheckedByDomain,
+    schema: { tags: ['notifications'], summary: 'Replace an alert rule', security, params: IdParams, body: Type.Ref(AlertRule), response: { 200: Type.Ref(AlertRuleView), ...notFound, ...conflict, ...adminErrors } },
+  }, async (req) => n.rules.update(req.params.id, req.body))
+
+  app.delete('/notifications/rules/:id', {
+    schema: { tags: ['notifications'], summary: 'Delete an alert rule (its firing alerts resolve)', security, params: IdParams, response: { 204: Type.Null(), ...notFound, ...conflict, ...adminErrors } },
+  }, async (req, reply) => { await n.rules.remove(req.params.id); return reply.code(204).send(null) })
+
+  // ---- delivery log ----
+  app.get('/notifications/deliveries', {
+    schema: {
+      tags: ['notifications'], summary: 'Every delivery attempt, newest first; filter by alert and channel', security,
+      querystring: DeliveryQuery, response: { 200: Type.Array(Type.Ref(Delivery)), ...adminErrors },
+    },
+  }, async (req) => (await n.deliveries({ alertId: req.query.alert, channelId: req.query.channel, limit: req.query.limit }))
+    .map((d) => ({ ...d, at: new Date(d.at).toISOString() })))
+
+  // ---- silences ----
+  app.get('/silences', {
+    schema: { tags: ['silences'], summary: 'Silences, active and past', security, response: { 200: Type.Array(Type.Ref(Silence)), ...adminErrors } },
+  }, async () => n.silences.list())
+
+  app.post('/silences', {
+    schema: { tags: ['silences'], summary: 'Silence services by name or tag for a while; the author is the caller', security, body: SilenceInput, response: { 201: Type.Ref(Silence), ...adminErrors } },
+  }, async (req, reply) => reply.code(201).send(await n.silences.create(req.body, actorOf(req))))
+
+  app.get('/silences/:id', {
+    schema: { tags: ['silences'], summary: 'One silence', security, params: IdParams, response: { 200: Type.Ref(Silence), ...notFound, ...adminErrors } },
+  }, async (req) => n.silences.get(req.params.id))
+
+  app.put('/silences/:id', {
+    schema: { tags: ['silences'], summary: 'Change a silence (e.g. end it earlier)', security, params: IdParams, body: SilenceInput, response: { 200: Type.Ref(Silence), ...notFound, ...adminErrors } },
+  }, async (req) => n.silences.update(req.params.id, req.body, actorOf(req)))
+
+  app.delete('/silences/:id', {
+    schema: { tags: ['silences'], summary: 'Delete a silence', security, params: IdParams, response: { 204: Type.Null(), ...notFound, ...adminErrors } },
+  }, async (req, reply) => { await n.silences.remove(req.params.id); return reply.code(204).send(null) })
+
+  // ---- maintenance windows ----
+  app.get('/maintenance', {
+    schema: { tags: ['silences'], summary: 'Recurring maintenance windows', security, response: { 200: Type.Array(Type.Ref(MaintenanceView)), ...adminErrors } },
+  }, async () => n.maintenance.list())
+
+  app.post('/maintenance', {
+    schema: { tags: ['silences'], summary: 'Create a maintenance window', security, body: Type.Ref(MaintenanceWindow), response: { 201: Type.Ref(MaintenanceView), ...conflict, ...adminErrors } },
+  }, async (req, reply) => reply.code(201).send(await n.maintenance.create(req.body)))
+
+  app.get('/maintenance/:id', {
+    schema: { tags: ['silences'], summary: 'One maintenance window', security, params: IdParams, response: { 200: Type.Ref(MaintenanceView), ...notFound, ...adminErrors } },
+  }, async (req) => n.maintenance.get(req.params.id))
+
+  app.put('/maintenance/:id', {
+    validatorCompiler: bodyCheckedByDomain,
+    schema: { tags: ['silences'], summary: 'Replace a maintenance window', security, params: IdParams, body: Type.Ref(MaintenanceWindow), response: { 200: Type.Ref(MaintenanceView), ...notFound, ...conflict, ...adminErrors } },
+  }, async (req) => n.maintenance.update(req.params.id, req.body))
+
+  app.delete('/maintenance/:id', {
+    schema: { tags: ['silences'], summary: 'Delete a maintenance window', security, params: IdParams, response: { 204: Type.Null(), ...notFound, ...conflict, ...adminErrors } },
+  }, async (req, reply) => { await n.maintenance.remove(req.params.id); return reply.code(204).send(null) })
+}
+
+export default routes
