@@ -30,7 +30,7 @@ const previousDay = (d: Weekday): Weekday => WEEKDAYS[(WEEKDAYS.indexOf(d) + 6) 
 
 /** Whether the window is open at `at` (ms). */
 export function windowOpen (w: Pick<MaintenanceWindowT, 'weekdays' | 'start' | 'end' | 'timeZone'>, at: number): boolean {
-  const { weekday, minute } = localTime(at, w.timeZone)
+  const { weekday, minute } = localTime(at, w.timeZone ?? 'UTC')
   const start = minutes(w.start)
   const end = minutes(w.end)
   if (end > start) return w.weekdays.includes(weekday) && minute >= start && minute < end

@@ -31,11 +31,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => n.alerts.get(req.params.id))
 
   app.post('/alerts/:id/ack', {
+    // the body is optional: no body is an acknowledgement without a comment
+    preValidation: async (req) => { if (req.body === undefined || req.body === null) req.body = {} },
     schema: {
       tags: ['alerts'], summary: 'Acknowledge a firing alert: reminders stop; the resolution is still sent', security,
-      params: IdParams, body: Type.Optional(AckBody), response: { 200: Type.Ref(Alert), ...notFound, ...conflict, ...adminErrors },
+      params: IdParams, body: AckBody, response: { 200: Type.Ref(Alert), ...notFound, ...conflict, ...adminErrors },
     },
-  }, async (req) => n.alerts.acknowledge(req.params.id, actorOf(req), req.body?.comment ?? null))
+  }, async (req) => n.alerts.acknowledge(req.params.id, actorOf(req), req.body.comment ?? null))
 
   // ---- channels ----
   app.get('/notifications/channels', {

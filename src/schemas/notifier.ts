@@ -48,7 +48,7 @@ export const EmailChannel = Type.Object({
   ...channelCommon,
   type: Type.Literal('email'),
   host: Type.String({ minLength: 1, maxLength: 255 }),
-  port: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
+  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: 587 })),
   tls: Type.Optional(StringEnum(['implicit', 'starttls', 'none'] as const, { default: 'starttls', description: 'implicit (port 465), starttls (required), none (plain text; only for a local relay)' })),
   user: Type.Optional(Type.String({ maxLength: 500 })),
   password: Type.Optional(Type.String({ maxLength: 500, description: 'write-only' })),
@@ -112,7 +112,7 @@ export const MaintenanceWindow = Type.Object({
   weekdays: Type.Array(StringEnum(WEEKDAYS), { minItems: 1, maxItems: 7, description: 'days the window opens' }),
   start: TimeOfDay,
   end: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM; at or before start means the next day' }),
-  timeZone: Type.String({ minLength: 1, maxLength: 100, default: 'UTC', description: 'IANA time zone, e.g. Europe/Madrid' }),
+  timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 100, default: 'UTC', description: 'IANA time zone, e.g. Europe/Madrid' })),
   comment: Type.Optional(Type.String({ maxLength: 2000 })),
 }, { $id: 'MaintenanceWindow', title: 'MaintenanceWindow', additionalProperties: false, description: 'A recurring window; no services/tags = the whole fleet.' })
 export type MaintenanceWindowT = Static<typeof MaintenanceWindow>
