@@ -38,6 +38,7 @@ export const ConfigSchema = Type.Object({
   notifierRateWindowMs: Type.Integer({ minimum: 1, default: 60_000 }),
   notifierTickMs: Type.Integer({ minimum: 1, default: 1_000 }),
   notifierSendTimeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
+  notifierRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 30 }),
   // config-file-only sections; read-only through the API
   channels: Type.Optional(Type.Array(Channel, { maxItems: 1000 })),
   alertRules: Type.Optional(Type.Array(AlertRule, { maxItems: 1000 })),
@@ -85,6 +86,7 @@ const ENV: Array<[string, keyof Config, Kind]> = [
   ['MCP_NOTIFIER_RATE_WINDOW_MS', 'notifierRateWindowMs', 'int'],
   ['MCP_NOTIFIER_TICK_MS', 'notifierTickMs', 'int'],
   ['MCP_NOTIFIER_SEND_TIMEOUT_MS', 'notifierSendTimeoutMs', 'int'],
+  ['MCP_NOTIFIER_RETENTION_DAYS', 'notifierRetentionDays', 'number'],
 ]
 
 function parseEnvValue (name: string, raw: string, kind: Kind): unknown {

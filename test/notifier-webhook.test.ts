@@ -88,7 +88,7 @@ t.test('a message past its maximum age is given up and logged as expired', async
   const hook = await receiver(t, () => 500)
   const { app } = await build(t, {
     ...fast,
-    notifierMaxAgeMs: 150,
+    notifierMaxAgeMs: 400,
     channels: [{ id: 'dead', type: 'webhook', url: hook.url }],
     alertRules: [{ id: 'all', channels: ['dead'] }],
   })
@@ -177,4 +177,20 @@ t.test('a template shapes the webhook body; the signature covers the rendered bo
   await waitFor(() => hook.got.length === 1, 'the templated message')
   t.same(hook.got[0].body, { msg: '[FIRING] 1 firing', n: 1, first: 'auth' })
   t.ok(verify(hook.got[0].headers, hook.got[0].raw))
+})
+
+t.test('a resolution never overtakes its firing while the firing is being retried', async (t) => {
+  const hook = await receiver(t, (n) => n < 3 ? 502 : 200)
+  const { app } = await build(t, {
+    ...fast,
+    channels: [{ id: 'ops', type: 'webhook', url: hook.url }],
+    alertRules: [{ id: 'all', channels: ['ops'] }],
+  })
+  publishTransition(app, 'order', 'down')
+  await waitFor(() => hook.attempts() >= 1, 'the first failed attempt')
+  publishTransition(app, 'order', 'up')
+  await waitFor(() => hook.got.length === 2, 'both messages')
+  t.same(hook.got.map((m) => m.body.kind), ['firing', 'resolved'])
+  await sleep(100)
+  t.equal(hook.got.length, 2, 'each once')
 })

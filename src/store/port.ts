@@ -112,6 +112,7 @@ export interface NotifierStore {
   pendingItems (): Promise<OutboxItem[]>
   /** writes the message and marks the items as grouped into it, in one transaction */
   enqueue (message: OutboxMessage, itemIds: string[]): Promise<void>
+  /** pending messages due by `now`, only the oldest pending one of each channel (in-order delivery) */
   dueMessages (now: number, limit: number): Promise<OutboxMessage[]>
   /** creation times of the channel's messages since `since` (the rate budget) */
   messageTimes (channelId: string, since: number): Promise<number[]>
@@ -119,6 +120,8 @@ export interface NotifierStore {
   recordAttempt (delivery: NewDelivery, update: Pick<OutboxMessage, 'status' | 'attempts' | 'nextAttemptAt' | 'sentAt' | 'lastError'>): Promise<void>
   deliveries (filter: { alertId?: string, channelId?: string, limit: number }): Promise<DeliveryRecord[]>
   pendingCount (): Promise<number>
+  /** deletes delivery log rows, finished messages and resolved alerts older than `before` (ms) */
+  prune (before: number): Promise<number>
 }
 
 export interface Store {

@@ -47,8 +47,25 @@ export default fp(async (app) => {
     throw err
   }
   app.decorate('notifier', notifier)
+
+  // Retention of the delivery log, finished messages and resolved alerts; pending messages are kept
+  // (they end by success or by MCP_NOTIFIER_MAX_AGE_MS).
+  let pruning: Promise<unknown> | null = null
+  const prune = () => {
+    if (pruning) return
+    pruning = app.store.notifier.prune(Date.now() - config.notifierRetentionDays * 86_400_000)
+      .then((n) => { if (n > 0) app.log.info({ deleted: n, retentionDays: config.notifierRetentionDays }, 'notifier rows past retention deleted') })
+      .catch((err) => app.log.error({ err }, 'notifier retention failed'))
+      .finally(() => { pruning = null })
+  }
+  const retentionTimer = setInterval(prune, 60 * 60_000)
+  retentionTimer.unref()
+  app.addHook('onReady', async () => { prune() })
+
   // before the store closes: in-flight sends finish and record their attempts
   app.addHook('preClose', async () => {
+    clearInterval(retentionTimer)
+    await pruning
     await notifier.close()
     await dispatcher.close()
   })

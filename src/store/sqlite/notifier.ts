@@ -55,6 +55,8 @@ export const notifierArea: SqliteArea = {
       );
       CREATE INDEX notifier_outbox_due ON notifier_outbox (next_attempt_at) WHERE status = 'pending';
       CREATE INDEX notifier_outbox_channel ON notifier_outbox (channel_id, created_at);
+      CREATE INDEX notifier_outbox_head ON notifier_outbox (channel_id, seq) WHERE status = 'pending';
+      CREATE INDEX notifier_outbox_created ON notifier_outbox (created_at);
       CREATE TABLE notifier_deliveries (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         message_id TEXT NOT NULL,
@@ -69,6 +71,7 @@ export const notifierArea: SqliteArea = {
         duration_ms REAL NOT NULL
       );
       CREATE INDEX notifier_deliveries_channel ON notifier_deliveries (channel_id, seq);
+      CREATE INDEX notifier_deliveries_at ON notifier_deliveries (at);
     `,
   }],
   writeOps: {
@@ -104,6 +107,15 @@ export const notifierArea: SqliteArea = {
         if (mark.run(m.id, id).changes !== 1) throw new Error(`item ${id} is already grouped`)
       }
     },
+    /** Deletes at most `limit` rows of each kind older than `before`: the log, finished messages, resolved alerts. */
+    'notifier.prune' (db, { before, limit }: { before: number, limit: number }): number {
+      const q = sql(db)
+      let n = q('DELETE FROM notifier_deliveries WHERE seq IN (SELECT seq FROM notifier_deliveries WHERE at < ? ORDER BY seq LIMIT ?)').run(before, limit).changes
+      n += q("DELETE FROM notifier_items WHERE seq IN (SELECT seq FROM notifier_items WHERE message_id IS NOT NULL AND created_at < ? ORDER BY seq LIMIT ?)").run(before, limit).changes
+      n += q("DELETE FROM notifier_outbox WHERE seq IN (SELECT seq FROM notifier_outbox WHERE status <> 'pending' AND created_at < ? ORDER BY seq LIMIT ?)").run(before, limit).changes
+      n += q("DELETE FROM notifier_alerts WHERE seq IN (SELECT seq FROM notifier_alerts WHERE state = 'resolved' AND json_extract(data, '$.resolvedAt') < ? ORDER BY seq LIMIT ?)").run(before, limit).changes
+      return n
+    },
     'notifier.recordAttempt' (db, { delivery: d, update: u }: { delivery: NewDelivery, update: Pick<OutboxMessage, 'status' | 'attempts' | 'nextAttemptAt' | 'sentAt' | 'lastError'> }) {
       const q = sql(db)
       q(`INSERT INTO notifier_deliveries (message_id, channel_id, kind, alert_ids, attempt, at, outcome, status_code, error, duration_ms)
@@ -132,6 +144,8 @@ const toDelivery = (r: DeliveryRow): DeliveryRecord => ({
   seq: r.seq, messageId: r.message_id, channelId: r.channel_id, kind: r.kind, alertIds: JSON.parse(r.alert_ids), attempt: r.attempt,
   at: r.at, outcome: r.outcome, statusCode: r.status_code, error: r.error, durationMs: r.duration_ms,
 })
+
+const PRUNE_CHUNK = 2000
 
 export function sqliteNotifierStore (reader: Database.Database, writer: GroupCommitWriter): NotifierStore {
   const q = statementCache(reader)
@@ -170,7 +184,11 @@ export function sqliteNotifierStore (reader: Database.Database, writer: GroupCom
     },
     enqueue: (message, itemIds) => writer.submit('notifier.enqueue', { message, itemIds }, 1 + itemIds.length),
     async dueMessages (now, limit) {
-      return (q("SELECT * FROM notifier_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?").all(now, limit) as MessageRow[]).map(toMessage)
+      // only each channel's oldest pending message: a channel receives its messages in order, so a
+      // resolution never overtakes the firing still being retried
+      return (q(`SELECT * FROM notifier_outbox o WHERE status = 'pending' AND next_attempt_at <= ?
+        AND seq = (SELECT min(seq) FROM notifier_outbox p WHERE p.status = 'pending' AND p.channel_id = o.channel_id)
+        ORDER BY next_attempt_at, seq LIMIT ?`).all(now, limit) as MessageRow[]).map(toMessage)
     },
     async messageTimes (channelId, since) {
       return (q('SELECT created_at FROM notifier_outbox WHERE channel_id = ? AND created_at > ? ORDER BY created_at').all(channelId, since) as Array<{ created_at: number }>).map((r) => r.created_at)
@@ -183,6 +201,14 @@ export function sqliteNotifierStore (reader: Database.Database, writer: GroupCom
       if (f.alertId !== undefined) { where.push('EXISTS (SELECT 1 FROM json_each(alert_ids) WHERE value = ?)'); args.push(f.alertId) }
       const text = `SELECT * FROM notifier_deliveries${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`
       return (q(text).all(...args, f.limit) as DeliveryRow[]).map(toDelivery)
+    },
+    async prune (before) {
+      let total = 0
+      for (;;) {
+        const n = await writer.submit<number>('notifier.prune', { before, limit: PRUNE_CHUNK }, 1)
+        total += n
+        if (n === 0) return total
+      }
     },
     async pendingCount () {
       return (q("SELECT count(*) AS n FROM notifier_outbox WHERE status = 'pending'").get() as { n: number }).n
