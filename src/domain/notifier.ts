@@ -449,7 +449,7 @@ export async function createNotifier (opts: NotifierOptions) {
       },
       async update (id: string, body: unknown) {
         const old = requireApi(channels, 'channel', id)
-        const spec = keepSecrets(old.spec, validateChannel({ ...(body as object), id }, 'body'))
+        const spec = keepSecrets(old.spec, validateChannel({ ...withoutView(body), id }, 'body'))
         await put('channel', channels, id, spec)
         return channelView(channels.get(id)!)
       },
@@ -490,7 +490,7 @@ export async function createNotifier (opts: NotifierOptions) {
       },
       async update (id: string, body: unknown) {
         requireApi(rules, 'alert rule', id)
-        const spec = validateRule({ ...(body as object), id }, 'body')
+        const spec = validateRule({ ...withoutView(body), id }, 'body')
         checkRuleChannels(spec)
         await put('rule', rules, id, spec)
         return ruleView(rules.get(id)!)
@@ -514,7 +514,7 @@ export async function createNotifier (opts: NotifierOptions) {
       },
       async update (id: string, body: unknown) {
         requireApi(maintenance, 'maintenance window', id)
-        const spec = validateMaintenance({ ...(body as object), id }, 'body')
+        const spec = validateMaintenance({ ...withoutView(body), id }, 'body')
         await put('maintenance', maintenance, id, spec)
         wake()
         return maintenanceView(maintenance.get(id)!)
@@ -603,6 +603,13 @@ export async function createNotifier (opts: NotifierOptions) {
       while (pendingWrites.size) await Promise.allSettled([...pendingWrites])
     },
   }
+}
+
+/** A body read back from GET may be sent to PUT as is: the read-only view fields are dropped. */
+function withoutView (body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {}
+  const { source: _source, active: _active, ...rest } = body as Record<string, unknown>
+  return rest
 }
 
 function checkSilence (body: unknown): SilenceInputT {
