@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { AlertRule, Channel, MaintenanceWindow } from './schemas/notifier.js'
+import { validateNotifierConfig } from './domain/notifier-config.js'
 
 export const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 5050 }),
@@ -156,6 +157,11 @@ export function loadConfig (opts: { env?: Record<string, string | undefined>, ov
   const config = withDefaults as Config
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError('MCP_TLS_CERT and MCP_TLS_KEY must be set together')
+  }
+  try {
+    validateNotifierConfig({ channels: config.channels, rules: config.alertRules, maintenance: config.maintenanceWindows })
+  } catch (err) {
+    throw new ConfigError(`${env.MCP_CONFIG ?? 'config'}: ${(err as Error).message}`)
   }
   return config
 }

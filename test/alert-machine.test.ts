@@ -134,4 +134,8 @@ t.test('config: a bad notifier section fails the start naming the entry', async 
   t.throws(() => loadConfig({ env: {}, overrides: { channels: [{ id: 'x', type: 'webhook' }] as never } }), /channels at \/channels\/0/)
   t.throws(() => loadConfig({ env: { MCP_NOTIFIER_GROUP_WINDOW_MS: 'soon' } }), /MCP_NOTIFIER_GROUP_WINDOW_MS must be an integer/)
   t.equal(loadConfig({ env: { MCP_NOTIFIER_RATE_BUDGET: '5' } }).notifierRateBudget, 5)
+  t.throws(() => loadConfig({ env: {}, overrides: { channels: [{ id: 'a', type: 'slack', url: 'http://127.0.0.1/x' }], alertRules: [{ id: 'r', channels: ['b'] }] } }),
+    /alertRules\/0\/channels\/0: no channel "b"/)
+  t.throws(() => loadConfig({ env: {}, overrides: { channels: [{ id: 'a', type: 'slack', url: 'http://127.0.0.1/x' }, { id: 'a', type: 'slack', url: 'http://127.0.0.1/y' }] } }),
+    /channels\/1\/id "a" is defined twice/)
 })

@@ -88,16 +88,6 @@ export function signBody (secret: string, timestamp: string, body: string): stri
 export interface SendResult { ok: boolean, statusCode: number | null, error: string | null, durationMs: number }
 export interface SendDeps { dispatcher: Dispatcher, timeoutMs: number, userAgent: string }
 
-const METADATA_HOSTS = new Set(['169.254.169.254', 'metadata.google.internal', '[fd00:ec2::254]', '100.100.100.200'])
-/** Cloud metadata endpoints are never a notification target. */
-export function refusedUrl (url: string): string | null {
-  let u: URL
-  try { u = new URL(url) } catch { return 'is not a valid URL' }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'must be http:// or https://'
-  if (METADATA_HOSTS.has(u.hostname)) return 'points at a cloud metadata address, which is refused'
-  return null
-}
-
 async function post (url: string, body: string, headers: Record<string, string>, deps: SendDeps): Promise<SendResult> {
   const started = performance.now()
   try {

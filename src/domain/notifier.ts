@@ -9,20 +9,14 @@ import {
   type AlertRecord, type Step, type Suppression,
 } from './alert-machine.js'
 import { afterFailure, budgetOpensAt, type RetryPolicy } from './outbox.js'
-import { isTimeZone, openWindowFor, windowOpen } from './maintenance.js'
-import { buildPayload, groupKind, refusedUrl, sendNotification, snapshot, type AlertSnapshot, type SendResult } from './notification.js'
+import { openWindowFor, windowOpen } from './maintenance.js'
+import { buildPayload, groupKind, sendNotification, snapshot, type AlertSnapshot, type SendResult } from './notification.js'
 import { compileValidator } from './validation.js'
+import { NotifierError, validateChannel, validateMaintenance, validateNotifierConfig, validateRule } from './notifier-config.js'
 import type { LastServiceState, NewDelivery, NotifierDefinitionKind, NotifierStore, OutboxItem, OutboxMessage } from '../store/port.js'
-import {
-  AlertRule, CHANNEL_TYPES, EmailChannel, AlertmanagerChannel, MaintenanceWindow, SilenceInput, SlackChannel, WebhookChannel,
-  type AlertRuleT, type ChannelT, type MaintenanceWindowT, type SilenceInputT, type SilenceT,
-} from '../schemas/notifier.js'
+import { SilenceInput, type AlertRuleT, type ChannelT, type MaintenanceWindowT, type SilenceInputT, type SilenceT } from '../schemas/notifier.js'
 
-/** A 4xx the routes pass through as is (the root error handler names it by status). */
-export class NotifierError extends Error {
-  override name = 'NotifierError'
-  constructor (readonly statusCode: number, message: string) { super(message) }
-}
+export { NotifierError }
 
 export interface NotifierSettings {
   groupWindowMs: number
@@ -48,44 +42,7 @@ type Source = 'config' | 'api'
 interface Defined<T> { spec: T, source: Source }
 
 export const SECRET_MASK = '********'
-
-const channelValidators = {
-  webhook: compileValidator<ChannelT>(WebhookChannel),
-  slack: compileValidator<ChannelT>(SlackChannel),
-  alertmanager: compileValidator<ChannelT>(AlertmanagerChannel),
-  email: compileValidator<ChannelT>(EmailChannel),
-}
-const ruleValidator = compileValidator<AlertRuleT>(AlertRule)
-const maintenanceValidator = compileValidator<MaintenanceWindowT>(MaintenanceWindow)
 const silenceValidator = compileValidator<SilenceInputT>(SilenceInput)
-
-/** Checks a channel body; `prefix` names where it came from in messages (body, config file entry). */
-export function validateChannel (body: unknown, prefix: string): ChannelT {
-  const type = (body as { type?: unknown } | null)?.type
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new NotifierError(400, `${prefix} must be an object`)
-  if (!CHANNEL_TYPES.includes(type as never)) throw new NotifierError(400, `${prefix}/type must be one of ${CHANNEL_TYPES.join(', ')}`)
-  const v = channelValidators[type as ChannelT['type']]
-  if (!v.check(body)) throw new NotifierError(400, v.firstError(body, prefix)!)
-  const c = { ...body, enabled: body.enabled ?? true } as ChannelT
-  if (c.type === 'email') { c.port = c.port ?? 587; c.tls = c.tls ?? 'starttls' }
-  if ('url' in c) {
-    const why = refusedUrl(c.url)
-    if (why) throw new NotifierError(400, `${prefix}/url ${why}`)
-  }
-  return c
-}
-
-function validateRule (body: unknown, prefix: string): AlertRuleT {
-  if (!ruleValidator.check(body)) throw new NotifierError(400, ruleValidator.firstError(body, prefix)!)
-  return { ...body, kind: body.kind ?? 'service', severities: body.severities ?? ['critical', 'warning'], threshold: body.threshold ?? 0 }
-}
-
-function validateMaintenance (body: unknown, prefix: string): MaintenanceWindowT {
-  if (!maintenanceValidator.check(body)) throw new NotifierError(400, maintenanceValidator.firstError(body, prefix)!)
-  const w = { ...body, timeZone: body.timeZone ?? 'UTC' }
-  if (!isTimeZone(w.timeZone)) throw new NotifierError(400, `${prefix}/timeZone "${w.timeZone}" is not an IANA time zone`)
-  return w
-}
 
 /** Fields holding secrets, per channel type: write-only through the API. */
 function maskChannel (c: ChannelT): ChannelT {
@@ -138,25 +95,12 @@ export async function createNotifier (opts: NotifierOptions) {
   const rules = new Map<string, Defined<AlertRuleT>>()
   const maintenance = new Map<string, Defined<MaintenanceWindowT>>()
   const silences = new Map<string, SilenceT>()
-  const fromConfig = opts.fromConfig
-  ;(fromConfig.channels ?? []).forEach((c, i) => {
-    const spec = validateChannel(c, `channels/${i}`)
-    if (channels.has(spec.id)) throw new NotifierError(400, `channels/${i}/id "${spec.id}" is defined twice`)
-    channels.set(spec.id, { spec, source: 'config' })
-  })
+  const fromConfig = validateNotifierConfig(opts.fromConfig)
+  for (const spec of fromConfig.channels) channels.set(spec.id, { spec, source: 'config' })
   for (const { id, spec } of await store.definitions('channel')) if (!channels.has(id)) channels.set(id, { spec: spec as ChannelT, source: 'api' })
-  ;(fromConfig.rules ?? []).forEach((r, i) => {
-    const spec = validateRule(r, `alertRules/${i}`)
-    if (rules.has(spec.id)) throw new NotifierError(400, `alertRules/${i}/id "${spec.id}" is defined twice`)
-    spec.channels.forEach((c, j) => { if (!channels.has(c)) throw new NotifierError(400, `alertRules/${i}/channels/${j}: no channel "${c}"`) })
-    rules.set(spec.id, { spec, source: 'config' })
-  })
+  for (const spec of fromConfig.rules) rules.set(spec.id, { spec, source: 'config' })
   for (const { id, spec } of await store.definitions('rule')) if (!rules.has(id)) rules.set(id, { spec: spec as AlertRuleT, source: 'api' })
-  ;(fromConfig.maintenance ?? []).forEach((w, i) => {
-    const spec = validateMaintenance(w, `maintenanceWindows/${i}`)
-    if (maintenance.has(spec.id)) throw new NotifierError(400, `maintenanceWindows/${i}/id "${spec.id}" is defined twice`)
-    maintenance.set(spec.id, { spec, source: 'config' })
-  })
+  for (const spec of fromConfig.maintenance) maintenance.set(spec.id, { spec, source: 'config' })
   for (const { id, spec } of await store.definitions('maintenance')) if (!maintenance.has(id)) maintenance.set(id, { spec: spec as MaintenanceWindowT, source: 'api' })
   for (const { id, spec } of await store.definitions('silence')) silences.set(id, spec as SilenceT)
 
@@ -188,9 +132,9 @@ export async function createNotifier (opts: NotifierOptions) {
   }
   const windows = () => [...maintenance.values()].map((d) => d.spec)
 
-  /** Whether a maintenance window covers the service at `at` (health excludes that time from uptime). */
-  function inMaintenance (service: string, at: number | Date = Date.now()): boolean {
-    return openWindowFor(windows(), service, lastStates.get(service)?.tags ?? [], typeof at === 'number' ? at : at.getTime()) !== undefined
+  /** Whether a maintenance window covers the service at `at` (health excludes that time from uptime); tags default to the last ones seen. */
+  function inMaintenance (service: string, at: number | Date = Date.now(), tags?: readonly string[]): boolean {
+    return openWindowFor(windows(), service, tags ?? lastStates.get(service)?.tags ?? [], typeof at === 'number' ? at : at.getTime()) !== undefined
   }
 
   function suppressionOf (service: string, now: number): Suppression | null {
@@ -343,7 +287,12 @@ export async function createNotifier (opts: NotifierOptions) {
     let result: SendResult
     let outcome: NewDelivery['outcome']
     let update: Pick<OutboxMessage, 'status' | 'attempts' | 'nextAttemptAt' | 'sentAt' | 'lastError'>
-    if (!channel || channel.enabled === false) {
+    if (opts.retry && now - m.createdAt > settings.retry.maxAgeMs) {
+      // e.g. the hub was down longer than the maximum age: a notice that old is given up, not sent late
+      result = { ok: false, statusCode: null, error: `older than the maximum age (${settings.retry.maxAgeMs} ms); not sent`, durationMs: 0 }
+      outcome = 'expired'
+      update = { status: 'expired', attempts: m.attempts, nextAttemptAt: m.nextAttemptAt, sentAt: null, lastError: result.error }
+    } else if (!channel || channel.enabled === false) {
       result = { ok: false, statusCode: null, error: channel ? 'the channel is disabled' : 'the channel no longer exists', durationMs: 0 }
       outcome = 'abandoned'
       update = { status: 'abandoned', attempts: attemptNo, nextAttemptAt: m.nextAttemptAt, sentAt: null, lastError: result.error }
@@ -366,6 +315,7 @@ export async function createNotifier (opts: NotifierOptions) {
         messageId: m.id, channelId: m.channelId, kind: m.kind, alertIds: m.alertIds, attempt: attemptNo, at: now, outcome,
         statusCode: result.statusCode, error: result.error, durationMs: Math.round(result.durationMs * 10) / 10,
       }, update))
+      if (update.status !== 'pending') wake() // the channel's next message may go now
     } catch (err) {
       // the send happened but its record did not: it stays pending and may be sent again (receivers dedupe on the message id)
       log.error({ err, message: m.id }, 'notifier: recording a delivery attempt failed')
