@@ -63,6 +63,9 @@ t.test('API objects survive a restart; a bad config section fails the start nami
   t.equal((await second.app.inject({ url: '/notifications/rules/keep-rule', headers: h })).statusCode, 200)
   t.match((await second.app.inject({ url: '/maintenance/keep-window', headers: h })).json(), { timeZone: 'Asia/Tokyo' })
   t.equal((await second.app.inject({ url: '/silences', headers: h })).json().length, 1)
+  t.equal(await second.app.notifier.silences.forgetEndedBefore(Date.now()), 0, 'retention keeps a silence still running')
+  t.equal(await second.app.notifier.silences.forgetEndedBefore(Date.now() + 2 * 3_600_000), 1, 'and forgets it once it ended')
+  t.same((await second.app.inject({ url: '/silences', headers: h })).json(), [])
 
   await t.rejects(build(t, { ...fast, alertRules: [{ id: 'r', channels: ['missing'] }] }), /alertRules\/0\/channels\/0: no channel "missing"/)
   await t.rejects(build(t, { ...fast, maintenanceWindows: [{ id: 'w', weekdays: ['mon'], start: '01:00', end: '02:00', timeZone: 'Nowhere/Land' }] }), /maintenanceWindows\/0\/timeZone/)

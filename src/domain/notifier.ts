@@ -504,6 +504,12 @@ export async function createNotifier (opts: NotifierOptions) {
         wake()
         return silenceView(silence)
       },
+      /** Retention: forgets silences that ended before `before` (ms). */
+      async forgetEndedBefore (before: number) {
+        const ended = [...silences.values()].filter((x) => Date.parse(x.endsAt) < before)
+        for (const x of ended) { await track(store.deleteDefinition('silence', x.id)); silences.delete(x.id) }
+        return ended.length
+      },
       async remove (id: string) {
         if (!silences.has(id)) throw new NotifierError(404, `no silence with id ${id}`)
         await track(store.deleteDefinition('silence', id))

@@ -48,12 +48,14 @@ export default fp(async (app) => {
   }
   app.decorate('notifier', notifier)
 
-  // Retention of the delivery log, finished messages and resolved alerts; pending messages are kept
+  // Retention of the delivery log, finished messages, resolved alerts and ended silences; pending messages are kept
   // (they end by success or by MCP_NOTIFIER_MAX_AGE_MS).
   let pruning: Promise<unknown> | null = null
   const prune = () => {
     if (pruning) return
-    pruning = app.store.notifier.prune(Date.now() - config.notifierRetentionDays * 86_400_000)
+    const before = Date.now() - config.notifierRetentionDays * 86_400_000
+    pruning = Promise.all([app.store.notifier.prune(before), notifier.silences.forgetEndedBefore(before)])
+      .then(([rows, silences]) => rows + silences)
       .then((n) => { if (n > 0) app.log.info({ deleted: n, retentionDays: config.notifierRetentionDays }, 'notifier rows past retention deleted') })
       .catch((err) => app.log.error({ err }, 'notifier retention failed'))
       .finally(() => { pruning = null })
