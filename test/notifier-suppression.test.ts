@@ -139,7 +139,7 @@ t.test('acknowledgement stops reminders, records who and why; the resolution is 
   const ack = await app.inject({ method: 'POST', url: `/alerts/${alertId}/ack`, headers: h, payload: { comment: 'on it' } })
   t.equal(ack.statusCode, 200)
   t.match(ack.json(), { status: 'acknowledged', acknowledged: { by: 'admin', comment: 'on it' } })
-  await sleep(80) // a reminder already queued may still land
+  await sleep(250) // a reminder already queued may still land
   const count = hook.got.length
   await sleep(400)
   t.equal(hook.got.length, count, 'no reminder after the acknowledgement')

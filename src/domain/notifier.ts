@@ -13,7 +13,7 @@ import { openWindowFor, windowOpen } from './maintenance.js'
 import { buildPayload, groupKind, sendNotification, snapshot, type AlertSnapshot, type SendResult } from './notification.js'
 import { compileValidator } from './validation.js'
 import { NotifierError, validateChannel, validateMaintenance, validateNotifierConfig, validateRule } from './notifier-config.js'
-import type { LastServiceState, NewDelivery, NotifierDefinitionKind, NotifierStore, OutboxItem, OutboxMessage } from '../store/port.js'
+import { StoreOverloadedError, type LastServiceState, type NewDelivery, type NotifierDefinitionKind, type NotifierStore, type OutboxItem, type OutboxMessage } from '../store/port.js'
 import { SilenceInput, type AlertRuleT, type ChannelT, type MaintenanceWindowT, type SilenceInputT, type SilenceT } from '../schemas/notifier.js'
 
 export { NotifierError }
@@ -124,6 +124,18 @@ export async function createNotifier (opts: NotifierOptions) {
     return p
   }
 
+  /** A write the notifier cannot answer 503 for (it has no caller): retried while the store is only busy. */
+  async function durably<T> (write: () => Promise<T>): Promise<T> {
+    for (let i = 0; ; i++) {
+      try {
+        return await write()
+      } catch (err) {
+        if (!(err instanceof StoreOverloadedError) || i >= 10) throw err
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 25 * 2 ** i)))
+      }
+    }
+  }
+
   function activeSilence (service: string, tags: readonly string[], now: number): SilenceT | undefined {
     for (const s of silences.values()) {
       if (Date.parse(s.startsAt) <= now && now < Date.parse(s.endsAt) && matchesService(s, service, tags)) return s
@@ -173,7 +185,7 @@ export async function createNotifier (opts: NotifierOptions) {
 
   function commit (changes: Changes, serviceState?: LastServiceState): Promise<void> {
     if (!serviceState && changes.alerts.length === 0 && changes.items.length === 0) return Promise.resolve()
-    return track(store.record({ serviceState, alerts: changes.alerts, items: changes.items }).then(() => {
+    return track(durably(() => store.record({ serviceState, alerts: changes.alerts, items: changes.items })).then(() => {
       for (const step of changes.published) bus.publish('alert.changed', { alert: step.alert, status: alertStatus(step.alert), notice: step.notice })
       if (changes.items.length) wake()
     }, (err) => { log.error({ err }, 'notifier: storing alert changes failed') }))
@@ -311,10 +323,10 @@ export async function createNotifier (opts: NotifierOptions) {
     }
     count(m.channelId, outcome)
     try {
-      await track(store.recordAttempt({
+      await track(durably(() => store.recordAttempt({
         messageId: m.id, channelId: m.channelId, kind: m.kind, alertIds: m.alertIds, attempt: attemptNo, at: now, outcome,
         statusCode: result.statusCode, error: result.error, durationMs: Math.round(result.durationMs * 10) / 10,
-      }, update))
+      }, update)))
       if (update.status !== 'pending') wake() // the channel's next message may go now
     } catch (err) {
       // the send happened but its record did not: it stays pending and may be sent again (receivers dedupe on the message id)
