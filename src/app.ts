@@ -12,6 +12,7 @@ import eventsPlugin from './plugins/app/events.js'
 import healthPlugin from './plugins/app/health.js'
 import auditPlugin from './plugins/app/audit.js'
 import registryPlugin from './plugins/app/registry.js'
+import notifierPlugin from './plugins/app/notifier.js'
 import dashboardPlugin from './plugins/app/dashboard.js'
 import streamPlugin from './plugins/app/stream.js'
 import streamRoutes from './routes/stream.js'
@@ -31,6 +32,8 @@ import { contextSchemas } from './schemas/context.js'
 import { ErrorResponse } from './schemas/common.js'
 import { sharedSchemas } from './schemas/events.js'
 import { healthSchemas } from './schemas/health.js'
+import { notifierSchemas } from './schemas/notifier.js'
+import notifierRoutes from './routes/notifier.js'
 import { InputError } from './domain/events.js'
 import { StoreClosedError, StoreOverloadedError } from './store/port.js'
 
@@ -64,7 +67,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   app.removeContentTypeParser('text/plain')
 
   app.addSchema(ErrorResponse)
-  for (const s of [...sharedSchemas, ...healthSchemas, ...auditSchemas, ...contextSchemas]) app.addSchema(s)
+  for (const s of [...sharedSchemas, ...healthSchemas, ...auditSchemas, ...contextSchemas, ...notifierSchemas]) app.addSchema(s)
 
   // One root error handler: 4xx pass through with their message; 5xx are logged and hidden.
   app.setErrorHandler((err: Error & { statusCode?: number, headers?: Record<string, string>, validation?: unknown, extra?: Record<string, unknown> }, req, reply) => {
@@ -76,6 +79,12 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     }
     if (err instanceof InputError) {
       return reply.code(err.statusCode).send({ statusCode: err.statusCode, error: err.statusCode === 413 ? 'Payload Too Large' : 'Bad Request', message: err.message, ...err.extra })
+    }
+    const first = Array.isArray(err.validation) ? err.validation[0] as { keyword?: string, instancePath?: string, params?: { additionalProperty?: string } } : undefined
+    if (first?.keyword === 'additionalProperties' && first.params?.additionalProperty) {
+      // Ajv's "must NOT have additional properties" does not say which: name it
+      const where = `${(err as { validationContext?: string }).validationContext ?? 'body'}${first.instancePath ?? ''}/${first.params.additionalProperty}`
+      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `${where} is not a known field`, code: 'FST_ERR_VALIDATION' })
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
     if (err.headers) reply.headers(err.headers)
@@ -113,6 +122,8 @@ async function registerAll (app: FastifyInstance, config: Config) {
   await app.register(eventsPlugin)
   await app.register(auditPlugin)
   await app.register(registryPlugin)
+  // the notifier listens before health starts publishing transitions
+  await app.register(notifierPlugin)
   await app.register(healthPlugin)
   await app.register(streamPlugin)
 
@@ -122,6 +133,7 @@ async function registerAll (app: FastifyInstance, config: Config) {
   await app.register(auditRoutes)
   await app.register(contextRoutes)
   await app.register(backupRoutes)
+  await app.register(notifierRoutes)
   await app.register(streamRoutes)
   await app.register(dashboardPlugin)
 }

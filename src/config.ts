@@ -5,6 +5,8 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { describe } from './domain/validation.js'
+import { AlertRule, Channel, MaintenanceWindow } from './schemas/notifier.js'
+import { validateNotifierConfig } from './domain/notifier-config.js'
 
 export const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 5050 }),
@@ -52,6 +54,20 @@ export const ConfigSchema = Type.Object({
   auditMaxBatch: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
   auditMetadataMaxBytes: Type.Integer({ minimum: 256, default: 16 * 1024 }),
   importMaxBytes: Type.Integer({ minimum: 1024, default: 256 * 1024 * 1024 }),
+  notifierGroupWindowMs: Type.Integer({ minimum: 0, default: 10_000 }),
+  notifierRepeatIntervalMs: Type.Integer({ minimum: 0, default: 4 * 3_600_000 }),
+  notifierRetryBaseMs: Type.Integer({ minimum: 1, default: 5_000 }),
+  notifierRetryMaxDelayMs: Type.Integer({ minimum: 1, default: 10 * 60_000 }),
+  notifierMaxAgeMs: Type.Integer({ minimum: 1, default: 24 * 3_600_000 }),
+  notifierRateBudget: Type.Integer({ minimum: 1, default: 20 }),
+  notifierRateWindowMs: Type.Integer({ minimum: 1, default: 60_000 }),
+  notifierTickMs: Type.Integer({ minimum: 1, default: 1_000 }),
+  notifierSendTimeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
+  notifierRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+  // config-file-only sections; read-only through the API
+  channels: Type.Optional(Type.Array(Channel, { maxItems: 1000 })),
+  alertRules: Type.Optional(Type.Array(AlertRule, { maxItems: 1000 })),
+  maintenanceWindows: Type.Optional(Type.Array(MaintenanceWindow, { maxItems: 1000 })),
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>
@@ -104,6 +120,16 @@ const ENV: Array<[string, keyof Config, Kind]> = [
   ['MCP_AUDIT_MAX_BATCH', 'auditMaxBatch', 'int'],
   ['MCP_AUDIT_METADATA_MAX_BYTES', 'auditMetadataMaxBytes', 'int'],
   ['MCP_IMPORT_MAX_BYTES', 'importMaxBytes', 'int'],
+  ['MCP_NOTIFIER_GROUP_WINDOW_MS', 'notifierGroupWindowMs', 'int'],
+  ['MCP_NOTIFIER_REPEAT_INTERVAL_MS', 'notifierRepeatIntervalMs', 'int'],
+  ['MCP_NOTIFIER_RETRY_BASE_MS', 'notifierRetryBaseMs', 'int'],
+  ['MCP_NOTIFIER_RETRY_MAX_DELAY_MS', 'notifierRetryMaxDelayMs', 'int'],
+  ['MCP_NOTIFIER_MAX_AGE_MS', 'notifierMaxAgeMs', 'int'],
+  ['MCP_NOTIFIER_RATE_BUDGET', 'notifierRateBudget', 'int'],
+  ['MCP_NOTIFIER_RATE_WINDOW_MS', 'notifierRateWindowMs', 'int'],
+  ['MCP_NOTIFIER_TICK_MS', 'notifierTickMs', 'int'],
+  ['MCP_NOTIFIER_SEND_TIMEOUT_MS', 'notifierSendTimeoutMs', 'int'],
+  ['MCP_NOTIFIER_RETENTION_DAYS', 'notifierRetentionDays', 'number'],
 ]
 
 function parseEnvValue (name: string, raw: string, kind: Kind): unknown {
@@ -167,11 +193,17 @@ export function loadConfig (opts: { env?: Record<string, string | undefined>, ov
     if (first.type === ValueErrorType.ObjectAdditionalProperties || !(key in ConfigSchema.properties)) {
       throw new ConfigError(`${where}: unknown setting "${key}"`)
     }
-    throw new ConfigError(`${where}: ${describe(first)}${first.value !== undefined ? ` (got ${JSON.stringify(first.value)})` : ''}`)
+    const inner = first.path.split('/').length > 2 ? ` at ${first.path}` : ''
+    throw new ConfigError(`${where}${inner}: ${describe(first)}${first.value !== undefined ? ` (got ${JSON.stringify(first.value)})` : ''}`)
   }
   const config = withDefaults as Config
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError('MCP_TLS_CERT and MCP_TLS_KEY must be set together')
+  }
+  try {
+    validateNotifierConfig({ channels: config.channels, rules: config.alertRules, maintenance: config.maintenanceWindows })
+  } catch (err) {
+    throw new ConfigError(`${env.MCP_CONFIG ?? 'config'}: ${(err as Error).message}`)
   }
   return config
 }

@@ -162,3 +162,10 @@ t.test('retention deletes events older than the configured days', async (t) => {
   t.equal(await app.events.prune(now - 86_400_000), 1)
   t.same((await app.events.query({ limit: 10 })).events.map((e) => e.type), ['new'])
 })
+
+t.test('an unknown querystring field is named', async (t) => {
+  const { app } = await build(t)
+  const res = await app.inject({ url: '/events?colour=red', headers: adminHeaders })
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().message, 'querystring/colour is not a known field')
+})

@@ -2,6 +2,7 @@
 // publisher's write committed; a throwing subscriber is reported, never allowed to break the publisher.
 import type { StoredEvent } from '../store/port.js'
 import type { AuditEntry } from './hash-chain.js'
+import type { AlertRecord, AlertStatus, Notice } from './alert-machine.js'
 
 /** A monitored service's state (see the health plugin). */
 export type ServiceState = 'unknown' | 'up' | 'degraded' | 'down' | 'paused'
@@ -27,6 +28,8 @@ export interface BusTopics {
   'service.transition': ServiceTransition
   /** entries committed to the audit trail, in seq order */
   'audit.appended': { entries: AuditEntry[] }
+  /** Published by the notifier after an alert's change is stored; `notice` is what it queued to send. */
+  'alert.changed': { alert: AlertRecord, status: AlertStatus, notice: Notice | null }
 }
 
 type Handler<T> = (payload: T) => void

@@ -34,6 +34,8 @@ export interface CheckView {
   errorClass: ErrorClass | null
   message: string | null
   tlsDaysLeft: number | null
+  /** taken in a maintenance window: not counted in uptime */
+  maintenance: boolean
 }
 
 export interface ServiceStatusView {
@@ -87,6 +89,8 @@ export interface HealthServiceOptions {
   rollupsRetentionDays: number
   log: HealthLogger
   now?: () => number
+  /** whether a service is in a maintenance window at a time (the notifier's windows) */
+  inMaintenance?: (service: string, at: number, tags: readonly string[]) => boolean
 }
 
 export class ServiceConflictError extends InputError {
@@ -98,6 +102,7 @@ const checkView = (c: CheckRecord): CheckView => ({
   ...(c.seq !== undefined ? { seq: c.seq } : {}),
   at: iso(c.at), verdict: c.verdict, latencyMs: Math.round(c.latencyMs * 100) / 100, httpStatus: c.httpStatus,
   errorClass: c.errorClass as ErrorClass | null, message: c.message, tlsDaysLeft: c.tlsDaysLeft === null ? null : Math.floor(c.tlsDaysLeft * 10) / 10,
+  maintenance: c.maintenance ?? false,
 })
 const incidentView = (i: IncidentRecord): IncidentView => ({
   id: i.id, service: i.service, kind: i.kind, cause: i.cause, startedAt: iso(i.startedAt), endedAt: i.endedAt === null ? null : iso(i.endedAt),
@@ -177,6 +182,7 @@ export function createHealthService (opts: HealthServiceOptions) {
     const check: CheckRecord = {
       service: name, at: r.at, verdict: r.verdict, latencyMs: r.latencyMs, httpStatus: r.httpStatus,
       errorClass: r.errorClass, message: r.message, tlsDaysLeft: r.tlsDaysLeft,
+      maintenance: opts.inMaintenance?.(name, r.at, entry.def.tags) ?? false,
     }
     let transition: ServiceTransition | null = null
     let closeIncidentId: string | null = null

@@ -79,6 +79,7 @@ export const CheckResult = Type.Object({
   errorClass: Nullable(StringEnum(ERROR_CLASSES)),
   message: Nullable(Type.String()),
   tlsDaysLeft: Nullable(Type.Number()),
+  maintenance: Type.Boolean({ description: 'taken in a maintenance window: kept here, not counted in uptime' }),
 }, { $id: 'CheckResult', title: 'CheckResult' })
 
 export const Incident = Type.Object({

@@ -28,6 +28,7 @@ export default fp(async (app) => {
       return readConfigFile(config.configFile).services
     },
     schedule: config.healthScheduler,
+    inMaintenance: app.hasDecorator('notifier') ? (service, at, tags) => app.notifier.inMaintenance(service, at, tags) : undefined,
     concurrency: config.probeConcurrency,
     checksRetentionDays: config.checksRetentionDays,
     rollupsRetentionDays: config.rollupsRetentionDays,

@@ -51,6 +51,7 @@ export default fp(async (app) => {
       .map((e) => ({ kind: 'audit', seq: e.seq, type: e.action, data: e })),
   })
   registerLoggedKind(app, hub, 'state', (emit) => app.bus.subscribe('service.transition', (t) => emit(t.to, t)))
+  registerLoggedKind(app, hub, 'alert', (emit) => app.bus.subscribe('alert.changed', ({ alert, status }) => emit(status, alert)))
   app.decorate('stream', hub)
   // streams never end by themselves: close them first so the server can stop
   const prune = setInterval(() => {

@@ -23,6 +23,9 @@ export default fp(async (app) => {
         { name: 'audit', description: 'the tamper-evident trail of what users and AI agents did' },
         { name: 'context', description: 'the registry of AI models, agents and tasks' },
         { name: 'backup', description: 'export and import of every table' },
+        { name: 'alerts', description: 'alerts raised from service state changes; acknowledgement' },
+        { name: 'notifications', description: 'channels, alert rules and the delivery log' },
+        { name: 'silences', description: 'silences and recurring maintenance windows' },
       ],
       components: {
         securitySchemes: {

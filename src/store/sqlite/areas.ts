@@ -6,6 +6,7 @@ import { streamLogArea } from './stream-log.js'
 import { auditArea } from './audit.js'
 import { contextArea } from './context.js'
 import { backupArea } from './backup.js'
+import { notifierArea } from './notifier.js'
 
 export const areas: SqliteArea[] = [
   eventsArea,
@@ -14,6 +15,7 @@ export const areas: SqliteArea[] = [
   auditArea,
   contextArea,
   backupArea,
+  notifierArea,
 ]
 
 /** Every table a backup holds, in restore order. */

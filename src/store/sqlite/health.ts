@@ -65,6 +65,11 @@ export const healthArea: SqliteArea = {
       );
       CREATE INDEX health_incidents_service ON health_incidents (service, id);
     `,
+  }, {
+    version: 2,
+    name: 'checks during maintenance',
+    // kept in history, left out of the rollups so maintenance time does not count against uptime
+    up: 'ALTER TABLE health_checks ADD COLUMN maintenance INTEGER NOT NULL DEFAULT 0',
   }],
   writeOps: {
     'health.putService' (db, d: StoredServiceDefinition) {
@@ -100,10 +105,10 @@ export const healthArea: SqliteArea = {
 
 function recordCheck (db: Database.Database, { check, change }: { check: CheckRecord, change?: StateChange }): number {
   const q = sql(db)
-  const r = q(`INSERT INTO health_checks (service, at, verdict, latency_ms, http_status, error_class, message, tls_days_left)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-    .run(check.service, check.at, check.verdict, check.latencyMs, check.httpStatus, check.errorClass, check.message, check.tlsDaysLeft)
-  q(`INSERT INTO health_rollups (service, hour, total, up, degraded, down, latency_sum, latency_max) VALUES (?, ?, 1, ?, ?, ?, ?, ?)
+  const r = q(`INSERT INTO health_checks (service, at, verdict, latency_ms, http_status, error_class, message, tls_days_left, maintenance)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    .run(check.service, check.at, check.verdict, check.latencyMs, check.httpStatus, check.errorClass, check.message, check.tlsDaysLeft, check.maintenance ? 1 : 0)
+  if (!check.maintenance) q(`INSERT INTO health_rollups (service, hour, total, up, degraded, down, latency_sum, latency_max) VALUES (?, ?, 1, ?, ?, ?, ?, ?)
     ON CONFLICT (service, hour) DO UPDATE SET total = total + 1, up = up + excluded.up, degraded = degraded + excluded.degraded,
       down = down + excluded.down, latency_sum = latency_sum + excluded.latency_sum, latency_max = max(latency_max, excluded.latency_max)`)
     .run(check.service, Math.floor(check.at / HOUR) * HOUR, check.verdict === 'up' ? 1 : 0, check.verdict === 'degraded' ? 1 : 0,
@@ -129,10 +134,10 @@ function applyChange (db: Database.Database, c: StateChange) {
     .run(s.service, s.state, s.since, s.failures, s.notUp, s.successes, s.notDown, s.incidentId, s.lastCheck ? JSON.stringify(s.lastCheck) : null)
 }
 
-interface CheckRow { seq: number, service: string, at: number, verdict: CheckRecord['verdict'], latency_ms: number, http_status: number | null, error_class: string | null, message: string | null, tls_days_left: number | null }
+interface CheckRow { seq: number, service: string, at: number, verdict: CheckRecord['verdict'], latency_ms: number, http_status: number | null, error_class: string | null, message: string | null, tls_days_left: number | null, maintenance: number }
 const toCheck = (r: CheckRow): CheckRecord => ({
   seq: r.seq, service: r.service, at: r.at, verdict: r.verdict, latencyMs: r.latency_ms, httpStatus: r.http_status,
-  errorClass: r.error_class, message: r.message, tlsDaysLeft: r.tls_days_left,
+  errorClass: r.error_class, message: r.message, tlsDaysLeft: r.tls_days_left, maintenance: r.maintenance === 1,
 })
 interface IncidentRow { id: string, service: string, kind: IncidentRecord['kind'], cause: string | null, started_at: number, ended_at: number | null }
 const toIncident = (r: IncidentRow): IncidentRecord => ({ id: r.id, service: r.service, kind: r.kind, cause: r.cause, startedAt: r.started_at, endedAt: r.ended_at })

@@ -13,6 +13,7 @@ import { sqliteAuditStore } from './audit.js'
 import { sqliteContextStore } from './context.js'
 import { sqliteBackupStore } from './backup.js'
 import { exportTables } from './areas.js'
+import { sqliteNotifierStore } from './notifier.js'
 
 export interface SqliteStoreOptions {
   dataDir: string
@@ -44,6 +45,7 @@ export async function createSqliteStore (opts: SqliteStoreOptions): Promise<Sqli
     audit: sqliteAuditStore(reader, writer),
     context: sqliteContextStore(reader, writer),
     backup: sqliteBackupStore(file, writer, exportTables),
+    notifier: sqliteNotifierStore(reader, writer),
     async ping () {
       ping.get()
       await writer.submit('ping', null, 0)

@@ -1,0 +1,74 @@
+// The notifier plugin: owns the undici Agent for outbound notifications, builds the notifier from the
+// config (its file sections are read-only through the API) and releases both on shutdown.
+import fp from 'fastify-plugin'
+import { Agent } from 'undici'
+import { createRequire } from 'node:module'
+import { createNotifier, NotifierError, type Notifier } from '../../domain/notifier.js'
+import { ConfigError } from '../../config.js'
+
+declare module 'fastify' {
+  interface FastifyInstance { notifier: Notifier }
+}
+
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
+
+export default fp(async (app) => {
+  const { config } = app
+  const dispatcher = new Agent({
+    connect: { timeout: config.notifierSendTimeoutMs },
+    headersTimeout: config.notifierSendTimeoutMs,
+    bodyTimeout: config.notifierSendTimeoutMs,
+    keepAliveTimeout: 10_000,
+    connections: 16,
+  })
+  let notifier: Notifier
+  try {
+    notifier = await createNotifier({
+      store: app.store.notifier,
+      bus: app.bus,
+      dispatcher,
+      log: app.log,
+      settings: {
+        groupWindowMs: config.notifierGroupWindowMs,
+        repeatIntervalMs: config.notifierRepeatIntervalMs,
+        retry: { baseMs: config.notifierRetryBaseMs, maxDelayMs: config.notifierRetryMaxDelayMs, maxAgeMs: config.notifierMaxAgeMs },
+        rateBudget: config.notifierRateBudget,
+        rateWindowMs: config.notifierRateWindowMs,
+        tickMs: config.notifierTickMs,
+        sendTimeoutMs: config.notifierSendTimeoutMs,
+        userAgent: `mcp-server/${version}`,
+      },
+      fromConfig: { channels: config.channels, rules: config.alertRules, maintenance: config.maintenanceWindows },
+    })
+  } catch (err) {
+    await dispatcher.close()
+    // a bad config-file section fails the start, naming the entry
+    if (err instanceof NotifierError) throw new ConfigError(`MCP_CONFIG: ${err.message}`)
+    throw err
+  }
+  app.decorate('notifier', notifier)
+
+  // Retention of the delivery log, finished messages, resolved alerts and ended silences; pending messages are kept
+  // (they end by success or by MCP_NOTIFIER_MAX_AGE_MS).
+  let pruning: Promise<unknown> | null = null
+  const prune = () => {
+    if (pruning) return
+    const before = Date.now() - config.notifierRetentionDays * 86_400_000
+    pruning = Promise.all([app.store.notifier.prune(before), notifier.silences.forgetEndedBefore(before)])
+      .then(([rows, silences]) => rows + silences)
+      .then((n) => { if (n > 0) app.log.info({ deleted: n, retentionDays: config.notifierRetentionDays }, 'notifier rows past retention deleted') })
+      .catch((err) => app.log.error({ err }, 'notifier retention failed'))
+      .finally(() => { pruning = null })
+  }
+  const retentionTimer = setInterval(prune, 60 * 60_000)
+  retentionTimer.unref()
+  app.addHook('onReady', async () => { prune() })
+
+  // before the store closes: in-flight sends finish and record their attempts
+  app.addHook('preClose', async () => {
+    clearInterval(retentionTimer)
+    await pruning
+    await notifier.close()
+    await dispatcher.close()
+  })
+}, { name: 'notifier', dependencies: ['config', 'store', 'bus'] })
