@@ -29,6 +29,9 @@ export function startServer (script, env = {}) {
       const m = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
       if (m) {
         clearTimeout(timer)
+        // from here on the server's log is drained unread
+        child.stdout.removeAllListeners('data')
+        child.stdout.resume()
         out = ''
         resolve({
           url: m[1],

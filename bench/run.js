@@ -1,9 +1,24 @@
-// npm run bench: every benchmark, each measuring the hub against a floor in the same run.
+// npm run bench: every benchmark. `npm run bench -- ingest scrape` runs only those suites.
+// BENCH_ROUNDS (default 5) and BENCH_DURATION (seconds, default 5) set the ingest rounds.
 import { runIngestBench } from './ingest.js'
+import { runScrapeBench } from './scrape.js'
+import { runProbeBench } from './probe.js'
+import { runAuditBench } from './audit.js'
 
 const only = process.argv.slice(2)
 const suites = [
   ['ingest', runIngestBench],
+  ['scrape', runScrapeBench],
+  ['probe', async () => { console.log('\n## probe'); return runProbeBench() }],
+  // last: it pins this process to core 1 for its load generator
+  ['audit', async () => {
+    const r = await runAuditBench()
+    console.log(`\n## audit (durability ${r.durability})`)
+    console.log(`  append, 1 entry/request, 50 connections   ${r.appendSingle.entriesPerSec} entries/s   p50 ${r.appendSingle.p50ms} ms   p99 ${r.appendSingle.p99ms} ms`)
+    console.log(`  append, ${r.appendBatched.batch} entries/request, 10 connections   ${r.appendBatched.entriesPerSec} entries/s   p99 ${r.appendBatched.p99ms} ms`)
+    console.log(`  verify   ${r.verify.entriesPerSec} entries/s (${r.verify.entries} entries in ${r.verify.seconds} s)`)
+    return r
+  }],
 ]
 console.log(`MCP Server benchmarks — ${new Date().toISOString()} — node ${process.version}`)
 for (const [name, run] of suites) {

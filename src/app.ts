@@ -34,6 +34,8 @@ import { sharedSchemas } from './schemas/events.js'
 import { healthSchemas } from './schemas/health.js'
 import { notifierSchemas } from './schemas/notifier.js'
 import notifierRoutes from './routes/notifier.js'
+import metricsPlugin from './plugins/app/metrics.js'
+import metricsRoutes, { metricsSchemas } from './routes/metrics.js'
 import { InputError } from './domain/events.js'
 import { StoreClosedError, StoreOverloadedError } from './store/port.js'
 
@@ -67,7 +69,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   app.removeContentTypeParser('text/plain')
 
   app.addSchema(ErrorResponse)
-  for (const s of [...sharedSchemas, ...healthSchemas, ...auditSchemas, ...contextSchemas, ...notifierSchemas]) app.addSchema(s)
+  for (const s of [...sharedSchemas, ...healthSchemas, ...auditSchemas, ...contextSchemas, ...notifierSchemas, ...metricsSchemas]) app.addSchema(s)
 
   // One root error handler: 4xx pass through with their message; 5xx are logged and hidden.
   app.setErrorHandler((err: Error & { statusCode?: number, headers?: Record<string, string>, validation?: unknown, extra?: Record<string, unknown> }, req, reply) => {
@@ -126,6 +128,7 @@ async function registerAll (app: FastifyInstance, config: Config) {
   await app.register(notifierPlugin)
   await app.register(healthPlugin)
   await app.register(streamPlugin)
+  await app.register(metricsPlugin)
 
   await app.register(healthRoutes)
   await app.register(eventRoutes)
@@ -134,6 +137,7 @@ async function registerAll (app: FastifyInstance, config: Config) {
   await app.register(contextRoutes)
   await app.register(backupRoutes)
   await app.register(notifierRoutes)
+  await app.register(metricsRoutes)
   await app.register(streamRoutes)
   await app.register(dashboardPlugin)
 }

@@ -26,6 +26,10 @@ export interface BusTopics {
   'event.stored': { events: StoredEvent[] }
   'auth.failed': { ip: string, user: string | null, route: string, requestId: string }
   'service.transition': ServiceTransition
+  /** every stored check, for metrics (after its batch commits) */
+  'service.checked': { service: string, verdict: 'up' | 'degraded' | 'down', latencyMs: number, errorClass: string | null }
+  /** events deleted by retention */
+  'events.pruned': { count: number }
   /** entries committed to the audit trail, in seq order */
   'audit.appended': { entries: AuditEntry[] }
   /** Published by the notifier after an alert's change is stored; `notice` is what it queued to send. */

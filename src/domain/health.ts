@@ -204,6 +204,7 @@ export function createHealthService (opts: HealthServiceOptions) {
     const change: StateChange = { state, at: r.at, closeIncidentId, openIncident }
     const seq = await queueCheck(check, change)
     check.seq = seq
+    bus.publish('service.checked', { service: name, verdict: check.verdict, latencyMs: check.latencyMs, errorClass: check.errorClass })
     if (transition) bus.publish('service.transition', transition)
   }
 
@@ -340,6 +341,8 @@ export function createHealthService (opts: HealthServiceOptions) {
     },
 
     list: (): ServiceStatusView[] => report().services,
+    /** name and state of every service, unsorted: the cheap read behind metrics scrapes */
+    states: (): Array<{ name: string, state: ServiceState }> => [...entries.values()].map((e) => ({ name: e.def.name, state: e.state.state })),
     get (name: string): { status: ServiceStatusView, definition: ServiceDefinitionT } | undefined {
       const e = entries.get(name)
       return e ? { status: statusOf(e), definition: e.def } : undefined

@@ -17,7 +17,11 @@ export default fp(async (app) => {
   const prune = () => {
     if (running) return
     running = events.prune(Date.now() - config.eventsRetentionDays * DAY)
-      .then((n) => { if (n > 0) app.log.info({ deleted: n, retentionDays: config.eventsRetentionDays }, 'events past retention deleted') })
+      .then((n) => {
+        if (n === 0) return
+        app.bus.publish('events.pruned', { count: n })
+        app.log.info({ deleted: n, retentionDays: config.eventsRetentionDays }, 'events past retention deleted')
+      })
       .catch((err) => app.log.error({ err }, 'event retention failed'))
       .finally(() => { running = null })
   }

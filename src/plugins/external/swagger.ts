@@ -19,6 +19,7 @@ export default fp(async (app) => {
         { name: 'hub', description: "the hub's own liveness and readiness" },
         { name: 'events', description: 'structured events from any service' },
         { name: 'stream', description: 'live Server-Sent Events' },
+        { name: 'metrics', description: 'JSON summary and Prometheus exposition' },
         { name: 'health', description: 'monitored services: checks, states, incidents, uptime' },
         { name: 'audit', description: 'the tamper-evident trail of what users and AI agents did' },
         { name: 'context', description: 'the registry of AI models, agents and tasks' },

@@ -1,0 +1,114 @@
+// Metrics: decorates `metrics` (fastify-metrics' object, extended with the hub's registry, the
+// Prometheus exposition and the seed's JSON summary). HTTP request histograms and process metrics come
+// from fastify-metrics / prom-client, in the app's own registry so several apps can share a process.
+import fp from 'fastify-plugin'
+import fastifyMetricsModule, { type IMetricsPluginOptions } from 'fastify-metrics'
+import type { FastifyPluginCallback } from 'fastify'
+import type { Registry } from 'prom-client'
+import { collectDefaultMetrics } from 'prom-client'
+import { createMetrics, UPTIME_WINDOWS, type Summary, type UptimeWindow } from '../../domain/metrics.js'
+
+declare module 'fastify-metrics' {
+  interface IFastifyMetrics {
+    registry: Registry
+    contentType: string
+    exposition (): Promise<string>
+    summary (): Promise<Summary>
+    /** recomputes the cached uptime ratios (the background task does it every few minutes) */
+    refreshUptime (): Promise<void>
+  }
+}
+
+const UPTIME_REFRESH_MS = 5 * 60_000
+// a CommonJS module whose plugin is its `default` export
+const fastifyMetrics = (fastifyMetricsModule as unknown as { default: FastifyPluginCallback<Partial<IMetricsPluginOptions>> }).default
+
+export default fp(async (app) => {
+  let eventsStored = 0
+  let auditEntries = 0
+
+  const metrics = createMetrics({
+    services: () => app.health.states(),
+    eventsStored: () => eventsStored,
+    auditEntries: () => auditEntries,
+    async testsStatus () {
+      const task = await app.registry.latestTask('tests')
+      return task?.status === 'completed' ? 1 : task?.status === 'failed' ? 0 : null
+    },
+    deliveries: async () => (await app.notifier.stats()).deliveries,
+    stream: () => app.stream.stats(),
+  }, app.bus)
+
+  // fastify-metrics for the HTTP histograms only; the endpoint is ours (schema, docs, one registry)
+  await app.register(fastifyMetrics, {
+    name: 'httpMetrics',
+    endpoint: null,
+    defaultMetrics: { enabled: false },
+    routeMetrics: {
+      enabled: { histogram: true, summary: false },
+      overrides: {
+        histogram: { registers: [metrics.registry], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] },
+        summary: { registers: [metrics.registry] },
+      },
+    },
+  })
+  collectDefaultMetrics({ register: metrics.registry })
+  // gauges that prom-client names *_total, which promtool rightly flags: counts of the moment, not counters
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) metrics.registry.removeSingleMetric(name)
+
+  // Counts kept up to date from the bus, so a scrape never counts rows.
+  const unsubscribe = [
+    app.bus.subscribe('event.stored', ({ events }) => { eventsStored += events.length }),
+    app.bus.subscribe('events.pruned', ({ count }) => { eventsStored = Math.max(0, eventsStored - count) }),
+    app.bus.subscribe('audit.appended', ({ entries }) => { auditEntries += entries.length }),
+  ]
+
+  async function refreshUptime () {
+    const now = Date.now()
+    const windows = Object.entries(UPTIME_WINDOWS) as Array<[UptimeWindow, number]>
+    let n = 0
+    for (const s of app.health.states()) {
+      const counts = await app.store.health.uptime(s.name, windows.map(([, ms]) => now - ms))
+      metrics.setUptime(s.name, Object.fromEntries(windows.map(([w], i) => {
+        const c = counts[i]
+        return [w, c.total === 0 ? null : (c.up + c.degraded) / c.total]
+      })))
+      // small slices: thousands of services never hold the event loop for long
+      if (++n % 50 === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+
+  let refreshing: Promise<void> | null = null
+  const refresh = () => {
+    refreshing ??= refreshUptime().catch((err) => app.log.warn({ err }, 'uptime refresh failed')).finally(() => { refreshing = null })
+    return refreshing
+  }
+  const timer = setInterval(refresh, UPTIME_REFRESH_MS)
+  timer.unref()
+
+  app.addHook('onReady', async () => {
+    eventsStored = await app.store.events.count()
+    auditEntries = await app.store.audit.count()
+    void refresh()
+  })
+  app.addHook('preClose', async () => {
+    clearInterval(timer)
+    for (const u of unsubscribe) u()
+    metrics.close()
+    await refreshing
+  })
+
+  app.decorate('metrics', {
+    client: app.httpMetrics.client,
+    initMetricsInRegistry: app.httpMetrics.initMetricsInRegistry,
+    registry: metrics.registry,
+    contentType: metrics.contentType,
+    exposition: metrics.exposition,
+    summary: metrics.summary,
+    refreshUptime: refresh,
+  })
+}, { name: 'metrics', dependencies: ['config', 'store', 'bus', 'health', 'notifier', 'registry', 'stream', 'audit'] })
+
+declare module 'fastify' {
+  interface FastifyInstance { httpMetrics: import('fastify-metrics').IFastifyMetrics }
+}

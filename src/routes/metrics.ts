@@ -1,0 +1,40 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { ErrorRef } from '../schemas/common.js'
+
+const MetricsSummary = Type.Object({
+  healthy: Type.Integer({ description: 'services up' }),
+  degraded: Type.Integer(),
+  unhealthy: Type.Integer({ description: 'services down' }),
+  total: Type.Integer(),
+  events: Type.Integer({ description: 'events stored' }),
+  audits: Type.Integer({ description: 'audit entries' }),
+  uptime: Type.Number({ description: 'share of monitored services answering now, 0-100' }),
+  testsStatus: Type.Union([Type.Literal('passed'), Type.Literal('failed'), Type.Null()], { description: "the latest registry task named 'tests'" }),
+  generatedAt: Type.String({ format: 'date-time' }),
+}, { $id: 'MetricsSummary', title: 'MetricsSummary' })
+
+export const metricsSchemas = [MetricsSummary]
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/metrics', {
+    schema: {
+      tags: ['metrics'],
+      summary: "The seed's JSON summary: services, events, audits, uptime, tests status",
+      response: { 200: Type.Ref(MetricsSummary), 429: ErrorRef },
+    },
+  }, async () => app.metrics.summary())
+
+  app.get('/metrics/prometheus', {
+    // scrapes are frequent and routine: log them only when something goes wrong
+    logLevel: 'warn',
+    schema: {
+      tags: ['metrics'],
+      summary: 'Prometheus text exposition (format 0.0.4); reads stored state, never probes',
+      produces: ['text/plain'],
+      response: { 200: Type.String({ description: 'text/plain; version=0.0.4' }), 429: ErrorRef },
+    },
+  }, async (_req, reply) => reply.type(app.metrics.contentType).send(await app.metrics.exposition()))
+}
+
+export default routes
