@@ -34,13 +34,22 @@ export function openWriter ({ file, durability }: WriterOptions): WriterCore {
   const applied = migrate(db, areas)
   const writeOps: Record<string, WriteOp> = Object.assign({ ping: () => true }, ...areas.map((a) => a.writeOps))
 
+  // each op in its own savepoint, so a failing op rolls back alone (prepared once: a nested
+  // db.transaction() per op would build a wrapper on every write)
+  const savepoint = db.prepare('SAVEPOINT op')
+  const release = db.prepare('RELEASE op')
+  const rollbackTo = db.prepare('ROLLBACK TO op')
   const inTransaction = db.transaction((ops: OpRequest[]): OpResult[] => ops.map(({ op, args }): OpResult => {
     const fn = writeOps[op]
     if (!fn) return { ok: false, error: { name: 'Error', message: `unknown write op ${op}` } }
+    savepoint.run()
     try {
-      // a nested transaction is a savepoint: a failing op rolls back alone
-      return { ok: true, value: db.transaction(() => fn(db, args))() }
+      const value = fn(db, args)
+      release.run()
+      return { ok: true, value }
     } catch (err) {
+      rollbackTo.run()
+      release.run()
       return { ok: false, error: serialiseError(err) }
     }
   }))
