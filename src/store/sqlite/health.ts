@@ -1,11 +1,12 @@
 // The health area: API-defined services, each service's current state, raw checks (short retention),
 // hourly rollups (long retention, so uptime over a year is a sum of at most 8,760 rows) and incidents.
 import type Database from 'better-sqlite3'
-import type { CheckRecord, HealthStore, IncidentRecord, ServiceStateRecord, StateChange, StoredServiceDefinition, UptimeCounts } from '../port.js'
+import type { CheckRecord, DailyUptime, HealthStore, IncidentRecord, ServiceStateRecord, StateChange, StoredServiceDefinition, UptimeCounts } from '../port.js'
 import { sql, statementCache, type SqliteArea } from './area.js'
 import type { GroupCommitWriter } from './group-commit.js'
 
 const HOUR = 3_600_000
+const DAY = 24 * HOUR
 
 export const healthArea: SqliteArea = {
   name: 'health',
@@ -177,6 +178,11 @@ export function sqliteHealthStore (reader: Database.Database, writer: GroupCommi
         const r = st.get(service, Math.floor(s / HOUR) * HOUR) as UptimeCounts
         return { total: r.total, up: r.up, degraded: r.degraded, down: r.down }
       })
+    },
+    async uptimeByDay (since) {
+      // the (service, hour) primary key serves the scan already ordered by service
+      return q(`SELECT service, hour - hour % ${DAY} AS day, sum(total) AS total, sum(up) AS up, sum(degraded) AS degraded, sum(down) AS down
+        FROM health_rollups WHERE hour >= ? GROUP BY service, day ORDER BY service, day`).all(since) as DailyUptime[]
     },
     async incidents (service, f) {
       const rows = f.beforeId !== undefined
