@@ -1,7 +1,7 @@
 // Fleet view: every service as a card (state, latency, 90-day uptime bar, current incident), filtered by
 // tag, state and name. Built as one HTML string (2,000 cards render in one layout pass); live state
 // changes replace only the card concerned.
-import { api, esc, fmtAgo, fmtMs, fmtRatio, onLive, qs, stateBadge, STATES } from './lib.js'
+import { api, esc, fmtAgo, fmtMs, fmtRatio, onLive, qs, showError, stateBadge, STATES } from './lib.js'
 
 const DAYS = 90
 // problems first, so a wall screen shows them without scrolling
@@ -67,8 +67,12 @@ export async function mount (el, { query }) {
   const shown = el.querySelector('#fleet-shown')
   for (const k of ['state', 'tag', 'q']) if (query.get(k)) form.elements[k].value = query.get(k)
 
-  const [services, uptime] = await Promise.all([api('/services'), api(`/uptime/daily${qs({ days: DAYS })}`)])
-  const bars = new Map(uptime.services.map((u) => [u.name, uptimeBar(u.days)]))
+  // the cards come first; the uptime bars (a heavier read, asked after so it cannot delay the cards)
+  // fill in when their answer arrives
+  const services = await api('/services')
+  const uptimeAnswer = api(`/uptime/daily${qs({ days: DAYS })}`)
+  uptimeAnswer.catch(() => {})
+  const bars = new Map()
   const byName = new Map()
   services.sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || a.name.localeCompare(b.name))
   for (const s of services) byName.set(s.name, s)
@@ -81,6 +85,8 @@ export async function mount (el, { query }) {
   grid.dataset.renderedCount = String(services.length)
   grid.removeAttribute('aria-busy')
   window.__fleetRenderedAt = performance.now()
+  // the frame after: layout and paint of the cards done (what the benchmark reports)
+  requestAnimationFrame(() => setTimeout(() => { window.__fleetPaintedAt = performance.now() }))
   if (!services.length) grid.innerHTML = '<p class="empty">No services yet. Add one under <a href="#/settings">Settings</a> or in the config file.</p>'
 
   function matches (s, f) {
@@ -119,6 +125,21 @@ export async function mount (el, { query }) {
     fresh.hidden = !matches(s, filterValues())
     if (hadFocus) fresh.querySelector('a').focus()
   }
+
+  uptimeAnswer.then((uptime) => {
+    for (const u of uptime.services) {
+      const bar = uptimeBar(u.days)
+      bars.set(u.name, bar)
+      const card = document.getElementById(`svc-${u.name}`)
+      if (!card) continue
+      const el = card.querySelector('.bar')
+      el.style.background = bar.gradient
+      el.setAttribute('aria-label', `uptime over ${DAYS} days: ${fmtRatio(bar.ratio)}`)
+      card.querySelector('.bar-label').textContent = `${DAYS} d: ${fmtRatio(bar.ratio)}`
+    }
+    grid.dataset.barsCount = String(uptime.services.length)
+    window.__fleetBarsAt = performance.now()
+  }, (err) => showError(err))
 
   form.addEventListener('input', applyFilter)
   form.addEventListener('submit', (ev) => ev.preventDefault())

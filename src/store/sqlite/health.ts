@@ -181,8 +181,10 @@ export function sqliteHealthStore (reader: Database.Database, writer: GroupCommi
     },
     async uptimeByDay (since) {
       // the (service, hour) primary key serves the scan already ordered by service
-      return q(`SELECT service, hour - hour % ${DAY} AS day, sum(total) AS total, sum(up) AS up, sum(degraded) AS degraded, sum(down) AS down
-        FROM health_rollups WHERE hour >= ? GROUP BY service, day ORDER BY service, day`).all(since) as DailyUptime[]
+      // rows as arrays: a fleet's 90 days are ~180,000 of them, and objects cost twice the time
+      const rows = q(`SELECT service, hour - hour % ${DAY} AS day, sum(total), sum(up), sum(degraded), sum(down)
+        FROM health_rollups WHERE hour >= ? GROUP BY service, day ORDER BY service, day`).raw(true).all(since) as Array<[string, number, number, number, number, number]>
+      return rows.map(([service, day, total, up, degraded, down]) => ({ service, day, total, up, degraded, down }))
     },
     async incidents (service, f) {
       const rows = f.beforeId !== undefined
