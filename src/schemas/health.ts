@@ -166,8 +166,8 @@ export const UptimeDays = Type.Object({
   days: Type.Integer(),
   services: Type.Array(Type.Object({
     name: Type.String(),
-    days: Type.Array(Type.Tuple([Type.Integer(), Type.Integer(), Type.Integer(), Type.Integer(), Type.Integer()]), {
-      description: '[day index, checks, up, degraded, down] for each day with checks, oldest first; maintenance checks are not counted',
+    days: Type.Array(Type.Array(Type.Integer(), { minItems: 5, maxItems: 5 }), {
+      description: '[day index, checks, up, degraded, down] for each day with checks, oldest first; maintenance checks are not counted (OpenAPI 3.0 has no tuples: five integers)',
     }),
   })),
 }, { $id: 'UptimeDays', title: 'UptimeDays' })
