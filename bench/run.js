@@ -4,12 +4,14 @@ import { runIngestBench } from './ingest.js'
 import { runScrapeBench } from './scrape.js'
 import { runProbeBench } from './probe.js'
 import { runAuditBench } from './audit.js'
+import { runDashboardBench } from './dashboard.js'
 
 const only = process.argv.slice(2)
 const suites = [
   ['ingest', runIngestBench],
   ['scrape', runScrapeBench],
   ['probe', async () => { console.log('\n## probe'); return runProbeBench() }],
+  ['dashboard', runDashboardBench],
   // last: it pins this process to core 1 for its load generator
   ['audit', async () => {
     const r = await runAuditBench()

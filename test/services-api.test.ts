@@ -87,6 +87,39 @@ t.test('uptime windows come from the hourly rollups of a known history', async (
   t.equal(hist.checks.length, 6)
 })
 
+t.test('daily uptime of the whole fleet comes from the rollups in one read, per UTC day', async (t) => {
+  const { app } = await build(t, quiet)
+  for (const name of ['order', 'cart']) await app.inject({ method: 'POST', url: '/services', headers: adminHeaders, payload: { name, url: 'http://127.0.0.1:9/' } })
+  const D = 86_400_000
+  const now = Date.now()
+  const from = Math.floor(now / D) * D - 89 * D
+  const check = (service: string, at: number, verdict: 'up' | 'down' | 'degraded', maintenance = false) =>
+    app.store.health.recordCheck({ service, at, verdict, latencyMs: 5, httpStatus: 200, errorClass: null, message: null, tlsDaysLeft: null, maintenance })
+  // order: two days, two hours apart inside each (one day, summed over its hourly rollups)
+  const d3 = from + 3 * D
+  for (const [at, v] of [[d3 + 3_600_000, 'up'], [d3 + 5 * 3_600_000, 'down'], [d3 + 5 * 3_600_000, 'degraded'], [from + 89 * D, 'up']] as const) await check('order', at, v)
+  await check('order', from - D, 'down') // 91 days ago: outside the window
+  await check('order', from + 10 * D, 'down', true) // maintenance: not counted
+  const res = await app.inject({ url: '/uptime/daily?days=90', headers: adminHeaders })
+  t.equal(res.statusCode, 200)
+  const body = res.json()
+  t.equal(body.from, new Date(from).toISOString().slice(0, 10))
+  t.equal(body.days, 90)
+  t.same(body.services, [
+    { name: 'cart', days: [] },
+    { name: 'order', days: [[3, 3, 1, 1, 1], [89, 1, 1, 0, 0]] },
+  ])
+  const short = (await app.inject({ url: '/uptime/daily?days=1', headers: adminHeaders })).json()
+  t.same(short.services.find((s: { name: string }) => s.name === 'order').days, [[0, 1, 1, 0, 0]], 'today only')
+  // a removed service's rollups go with it
+  await app.inject({ method: 'DELETE', url: '/services/order', headers: adminHeaders })
+  t.same((await app.inject({ url: '/uptime/daily', headers: adminHeaders })).json().services, [{ name: 'cart', days: [] }])
+  const bad = await app.inject({ url: '/uptime/daily?days=400', headers: adminHeaders })
+  t.equal(bad.statusCode, 400)
+  t.match(bad.json().message, /days/)
+  t.equal((await app.inject({ url: '/uptime/daily' })).statusCode, 401)
+})
+
 t.test('config-file services: read-only through the API, reloaded, bad ones refused', async (t) => {
   const tg = await startTargets(t)
   const dir = tempDir(t)

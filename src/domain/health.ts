@@ -379,6 +379,27 @@ export function createHealthService (opts: HealthServiceOptions) {
       return { status: statusOf(e), definition: e.def, uptime, currentIncident: incident ? incidentView(incident) : null }
     },
 
+    /**
+     * Every service's check counts per UTC day for the last `days` days (today included), from the
+     * hourly rollups in one read: the fleet view's uptime bars. A day is `[index, checks, up, degraded,
+     * down]`, index 0 = `from`; days without checks are left out.
+     */
+    async uptimeDays (days: number) {
+      const from = Math.floor(now() / DAY) * DAY - (days - 1) * DAY
+      const byService = new Map<string, Array<[number, number, number, number, number]>>()
+      for (const r of await store.health.uptimeByDay(from)) {
+        if (!entries.has(r.service)) continue
+        let list = byService.get(r.service)
+        if (!list) byService.set(r.service, list = [])
+        list.push([(r.day - from) / DAY, r.total, r.up, r.degraded, r.down])
+      }
+      return {
+        from: iso(from).slice(0, 10),
+        days,
+        services: [...entries.keys()].sort().map((name) => ({ name, days: byService.get(name) ?? [] })),
+      }
+    },
+
     async history (name: string, q: { since?: string, until?: string, cursor?: string, limit: number }) {
       mustGet(name)
       const beforeSeq = q.cursor ? Number(decode(CHECK_CURSOR, q.cursor)) : undefined

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
 import {
   CheckServicesReport, HistoryPage, HistoryQuery, IncidentPage, IncidentQuery, ServiceDefinition, ServiceDetail, ServiceInput,
-  ServiceName, ServiceStatus,
+  ServiceName, ServiceStatus, UptimeDays, UptimeDaysQuery,
 } from '../schemas/health.js'
 
 const ServiceView = Type.Object({ status: Type.Ref(ServiceStatus), definition: Type.Ref(ServiceDefinition) })
@@ -34,6 +34,18 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Array(Type.Ref(ServiceStatus)), ...adminErrors },
     },
   }, async () => app.health.list())
+
+  // not under /services/: a service may be named anything a slug allows
+  app.get('/uptime/daily', {
+    schema: {
+      tags: ['health'],
+      summary: 'Every service\'s check counts per UTC day (the fleet view\'s uptime bars)',
+      description: 'From the hourly rollups in one read; days without checks are left out.',
+      security,
+      querystring: UptimeDaysQuery,
+      response: { 200: Type.Ref(UptimeDays), ...adminErrors },
+    },
+  }, async (req) => app.health.uptimeDays(req.query.days))
 
   app.post('/services', {
     validatorCompiler: domainValidated,

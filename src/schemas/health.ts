@@ -157,4 +157,19 @@ export const IncidentPage = Type.Object({
   nextCursor: Nullable(Type.String()),
 })
 
-export const healthSchemas = [ServiceInput, ServiceDefinition, CheckResult, Incident, ServiceStatus, ServiceDetail, CheckServicesReport]
+export const UptimeDaysQuery = Type.Object({
+  days: Type.Integer({ minimum: 1, maximum: 365, default: 90, description: 'how many UTC days, today included' }),
+}, { additionalProperties: false })
+
+export const UptimeDays = Type.Object({
+  from: Type.String({ format: 'date', description: 'the first UTC day (index 0)' }),
+  days: Type.Integer(),
+  services: Type.Array(Type.Object({
+    name: Type.String(),
+    days: Type.Array(Type.Array(Type.Integer(), { minItems: 5, maxItems: 5 }), {
+      description: '[day index, checks, up, degraded, down] for each day with checks, oldest first; maintenance checks are not counted (OpenAPI 3.0 has no tuples: five integers)',
+    }),
+  })),
+}, { $id: 'UptimeDays', title: 'UptimeDays' })
+
+export const healthSchemas = [ServiceInput, ServiceDefinition, CheckResult, Incident, ServiceStatus, ServiceDetail, CheckServicesReport, UptimeDays]

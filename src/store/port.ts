@@ -129,6 +129,8 @@ export interface StateChange {
 }
 
 export interface UptimeCounts { total: number, up: number, degraded: number, down: number }
+/** check counts of one service over one UTC day (`day`: ms epoch of its midnight) */
+export interface DailyUptime extends UptimeCounts { service: string, day: number }
 
 export interface HealthStore {
   listServices (): Promise<StoredServiceDefinition[]>
@@ -147,6 +149,8 @@ export interface HealthStore {
   history (service: string, f: { since?: number, until?: number, beforeSeq?: number, limit: number }): Promise<CheckRecord[]>
   /** check counts from the hourly rollups since each given time (ms epoch, rounded down to the hour) */
   uptime (service: string, since: number[]): Promise<UptimeCounts[]>
+  /** per service and UTC day, check counts from the hourly rollups since `since` (a UTC midnight), in one read */
+  uptimeByDay (since: number): Promise<DailyUptime[]>
   /** incidents, newest first */
   incidents (service: string, f: { beforeId?: string, limit: number }): Promise<IncidentRecord[]>
   getIncident (id: string): Promise<IncidentRecord | undefined>

@@ -1,11 +1,12 @@
 // The health area: API-defined services, each service's current state, raw checks (short retention),
 // hourly rollups (long retention, so uptime over a year is a sum of at most 8,760 rows) and incidents.
 import type Database from 'better-sqlite3'
-import type { CheckRecord, HealthStore, IncidentRecord, ServiceStateRecord, StateChange, StoredServiceDefinition, UptimeCounts } from '../port.js'
+import type { CheckRecord, DailyUptime, HealthStore, IncidentRecord, ServiceStateRecord, StateChange, StoredServiceDefinition, UptimeCounts } from '../port.js'
 import { sql, statementCache, type SqliteArea } from './area.js'
 import type { GroupCommitWriter } from './group-commit.js'
 
 const HOUR = 3_600_000
+const DAY = 24 * HOUR
 
 export const healthArea: SqliteArea = {
   name: 'health',
@@ -70,6 +71,24 @@ export const healthArea: SqliteArea = {
     name: 'checks during maintenance',
     // kept in history, left out of the rollups so maintenance time does not count against uptime
     up: 'ALTER TABLE health_checks ADD COLUMN maintenance INTEGER NOT NULL DEFAULT 0',
+  }, {
+    version: 3,
+    name: 'daily rollups',
+    // per-day counts beside the hourly ones: the fleet's 90-day bars read 24 times fewer rows
+    up: `
+      CREATE TABLE health_daily (
+        service TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        up INTEGER NOT NULL,
+        degraded INTEGER NOT NULL,
+        down INTEGER NOT NULL,
+        PRIMARY KEY (service, day)
+      ) WITHOUT ROWID;
+      CREATE INDEX health_daily_day ON health_daily (day);
+      INSERT INTO health_daily (service, day, total, up, degraded, down)
+        SELECT service, hour - hour % ${DAY}, sum(total), sum(up), sum(degraded), sum(down) FROM health_rollups GROUP BY service, hour - hour % ${DAY};
+    `,
   }],
   writeOps: {
     'health.putService' (db, d: StoredServiceDefinition) {
@@ -79,7 +98,7 @@ export const healthArea: SqliteArea = {
     },
     'health.removeService' (db, name: string) {
       const q = sql(db)
-      for (const table of ['health_services WHERE name', 'health_service_state WHERE service', 'health_checks WHERE service', 'health_rollups WHERE service', 'health_incidents WHERE service']) {
+      for (const table of ['health_services WHERE name', 'health_service_state WHERE service', 'health_checks WHERE service', 'health_rollups WHERE service', 'health_daily WHERE service', 'health_incidents WHERE service']) {
         q(`DELETE FROM ${table} = ?`).run(name)
       }
     },
@@ -98,6 +117,7 @@ export const healthArea: SqliteArea = {
     'health.pruneRollups' (db, { before }: { before: number }): number {
       const q = sql(db)
       q('DELETE FROM health_incidents WHERE ended_at IS NOT NULL AND ended_at < ?').run(before)
+      q('DELETE FROM health_daily WHERE day < ?').run(before - before % DAY)
       return q('DELETE FROM health_rollups WHERE hour < ?').run(before).changes
     },
   },
@@ -113,6 +133,9 @@ function recordCheck (db: Database.Database, { check, change }: { check: CheckRe
       down = down + excluded.down, latency_sum = latency_sum + excluded.latency_sum, latency_max = max(latency_max, excluded.latency_max)`)
     .run(check.service, Math.floor(check.at / HOUR) * HOUR, check.verdict === 'up' ? 1 : 0, check.verdict === 'degraded' ? 1 : 0,
       check.verdict === 'down' ? 1 : 0, check.latencyMs, check.latencyMs)
+  if (!check.maintenance) q(`INSERT INTO health_daily (service, day, total, up, degraded, down) VALUES (?, ?, 1, ?, ?, ?)
+    ON CONFLICT (service, day) DO UPDATE SET total = total + 1, up = up + excluded.up, degraded = degraded + excluded.degraded, down = down + excluded.down`)
+    .run(check.service, check.at - check.at % DAY, check.verdict === 'up' ? 1 : 0, check.verdict === 'degraded' ? 1 : 0, check.verdict === 'down' ? 1 : 0)
   const seq = Number(r.lastInsertRowid)
   if (change) applyChange(db, { ...change, state: { ...change.state, lastCheck: { ...check, seq } } })
   return seq
@@ -177,6 +200,13 @@ export function sqliteHealthStore (reader: Database.Database, writer: GroupCommi
         const r = st.get(service, Math.floor(s / HOUR) * HOUR) as UptimeCounts
         return { total: r.total, up: r.up, degraded: r.degraded, down: r.down }
       })
+    },
+    async uptimeByDay (since) {
+      // the daily table's (service, day) key serves the scan already ordered; rows as arrays: a fleet's
+      // 90 days are ~180,000 of them, and objects cost twice the time
+      const rows = q(`SELECT service, day, total, up, degraded, down FROM health_daily WHERE day >= ? ORDER BY service, day`)
+        .raw(true).all(since - since % DAY) as Array<[string, number, number, number, number, number]>
+      return rows.map(([service, day, total, up, degraded, down]) => ({ service, day, total, up, degraded, down }))
     },
     async incidents (service, f) {
       const rows = f.beforeId !== undefined
