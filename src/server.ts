@@ -33,7 +33,8 @@ async function main () {
       (err) => hub.log.error({ err }, 'SIGHUP: services not reloaded; the config file is invalid'),
     )
   })
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  // SIGHUP reloads (above); every other signal closes
+  closeWithGrace({ delay: 10_000, skip: ['SIGHUP'] }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'closing after an error')
     else app.log.info({ signal }, 'closing')
     await app.close()

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
+import { writeFileSync } from 'node:fs'
 import { request, Agent } from 'undici'
 import { startServer, failingStart, exited } from './server-process.js'
 import { tempDir, ADMIN_PASSWORD } from './helper.js'
@@ -52,6 +53,27 @@ t.test('HTTPS when MCP_TLS_CERT and MCP_TLS_KEY name PEM files', async (t) => {
   const res = await request(`${server.url}/health`, { dispatcher })
   t.equal(res.statusCode, 200)
   t.match(await res.body.json(), { status: 'ok' })
+  server.child.kill('SIGTERM')
+  await exited(server.child)
+})
+
+t.test('SIGHUP reloads the services of the config file', async (t) => {
+  const dir = tempDir(t)
+  const file = join(dir, 'mcp.yaml')
+  const svc = (name: string) => `  - name: ${name}\n    url: http://127.0.0.1:9/health\n    interval: 60000\n    timeout: 1000\n`
+  writeFileSync(file, 'services:\n' + svc('auth'))
+  const server = await startServer({ MCP_DATA_DIR: dir, MCP_ADMIN_PASSWORD: ADMIN_PASSWORD, MCP_CONFIG: file, MCP_HEALTH_SCHEDULER: 'false' })
+  t.teardown(() => { server.child.kill('SIGKILL') })
+  const names = async () => {
+    const res = await request(`${server.url}/services`, { headers: { authorization: 'Basic ' + Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64') } })
+    return ((await res.body.json()) as Array<{ name: string }>).map((s) => s.name).sort()
+  }
+  t.same(await names(), ['auth'])
+  writeFileSync(file, 'services:\n' + svc('auth') + svc('order'))
+  server.child.kill('SIGHUP')
+  let now: string[] = []
+  for (let i = 0; i < 50 && now.length < 2; i++) { await new Promise((resolve) => setTimeout(resolve, 100)); now = await names() }
+  t.same(now, ['auth', 'order'], 'the new service is there without a restart')
   server.child.kill('SIGTERM')
   await exited(server.child)
 })
