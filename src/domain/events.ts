@@ -57,7 +57,8 @@ export function createEventService (opts: EventServiceOptions) {
   function prepare (item: unknown, path: string, receivedAt: number): Prepared | string {
     if (!validator.check(item)) return validator.firstError(item, path)!
     const payloadJson = item.payload === undefined ? '{}' : JSON.stringify(item.payload)
-    const size = Buffer.byteLength(payloadJson)
+    // a UTF-16 unit is at most 3 UTF-8 bytes: most payloads are cleared without counting their bytes
+    const size = payloadJson.length * 3 <= maxEventBytes ? 0 : Buffer.byteLength(payloadJson)
     if (size > maxEventBytes) return `${path}/payload is ${size} bytes; the limit is ${maxEventBytes} (MCP_EVENT_MAX_BYTES)`
     const row: NewEvent = {
       id: nextId(receivedAt),
