@@ -104,6 +104,14 @@ t.test('security headers on what browsers load', async (t) => {
   }
   const page = await app.inject({ url: '/', headers: adminHeaders })
   t.match(page.headers['content-security-policy'], /default-src 'self'/)
+  // unknown paths answer from the not-found handler, which has no route hooks of its own
+  const missing = await app.inject({ url: '/no-such-page' })
+  t.equal(missing.statusCode, 404)
+  t.equal(missing.headers['x-content-type-options'], 'nosniff', '404')
+  // the ingest route opts out: services posting events gain nothing from browser headers
+  const ingest = await app.inject({ method: 'POST', url: '/events', payload: { type: 'x' } })
+  t.equal(ingest.statusCode, 201)
+  t.notOk(ingest.headers['content-security-policy'], 'POST /events')
 })
 
 t.test('/health is public; /ready answers 200, then 503 once the store is gone', async (t) => {

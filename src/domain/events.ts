@@ -57,7 +57,8 @@ export function createEventService (opts: EventServiceOptions) {
   function prepare (item: unknown, path: string, receivedAt: number): Prepared | string {
     if (!validator.check(item)) return validator.firstError(item, path)!
     const payloadJson = item.payload === undefined ? '{}' : JSON.stringify(item.payload)
-    const size = Buffer.byteLength(payloadJson)
+    // a UTF-16 unit is at most 3 UTF-8 bytes: most payloads are cleared without counting their bytes
+    const size = payloadJson.length * 3 <= maxEventBytes ? 0 : Buffer.byteLength(payloadJson)
     if (size > maxEventBytes) return `${path}/payload is ${size} bytes; the limit is ${maxEventBytes} (MCP_EVENT_MAX_BYTES)`
     const row: NewEvent = {
       id: nextId(receivedAt),
@@ -74,9 +75,10 @@ export function createEventService (opts: EventServiceOptions) {
   }
 
   // the payload object we already hold stands for the stored JSON: no parse on the way out
-  const toStored = ({ row: e, payload }: Prepared, seq: number): StoredEvent => ({
+  // (`receivedAt` is passed formatted: a batch shares one receive time, formatted once)
+  const toStored = ({ row: e, payload }: Prepared, seq: number, receivedAt: string): StoredEvent => ({
     id: e.id, seq, type: e.type, source: e.source, severity: e.severity, time: e.time, producerId: e.producerId,
-    traceparent: e.traceparent, payload, receivedAt: new Date(e.receivedAt).toISOString(),
+    traceparent: e.traceparent, payload, receivedAt,
   })
 
   return {
@@ -90,7 +92,7 @@ export function createEventService (opts: EventServiceOptions) {
         if (!existing) throw new Error(`duplicate event ${outcome.id} vanished`)
         return { event: existing, duplicate: true }
       }
-      const event = toStored(prepared, outcome.seq)
+      const event = toStored(prepared, outcome.seq, new Date(prepared.row.receivedAt).toISOString())
       bus.publish('event.stored', { events: [event] })
       return { event, duplicate: false }
     },
@@ -101,19 +103,26 @@ export function createEventService (opts: EventServiceOptions) {
       if (items.length > maxBatch) throw new InputError(`body holds ${items.length} events; the limit is ${maxBatch} (MCP_EVENTS_MAX_BATCH)`, 413)
       const receivedAt = Date.now()
       const valid: Prepared[] = []
+      const rows: NewEvent[] = []
       const indexes: number[] = []
       const rejected: BatchOutcome['rejected'] = []
-      items.forEach((item, index) => {
-        const prepared = prepare(item, `body/${index}`, receivedAt)
+      for (let index = 0; index < items.length; index++) {
+        const prepared = prepare(items[index], `body/${index}`, receivedAt)
         if (typeof prepared === 'string') rejected.push({ index, message: prepared })
-        else { valid.push(prepared); indexes.push(index) }
-      })
+        else { valid.push(prepared); rows.push(prepared.row); indexes.push(index) }
+      }
       if (valid.length === 0) {
         throw new InputError(`no event of the batch is valid; first: ${rejected[0].message}`, 400, { rejected })
       }
-      const outcomes = await store.events.append(valid.map((p) => p.row))
-      const accepted = outcomes.map((o, i) => ({ index: indexes[i], id: o.id, duplicate: o.duplicate }))
-      const fresh = outcomes.flatMap((o, i) => o.duplicate ? [] : [toStored(valid[i], o.seq)])
+      const outcomes = await store.events.append(rows)
+      const receivedIso = new Date(receivedAt).toISOString()
+      const accepted: BatchOutcome['accepted'] = new Array(outcomes.length)
+      const fresh: StoredEvent[] = []
+      for (let i = 0; i < outcomes.length; i++) {
+        const o = outcomes[i]
+        accepted[i] = { index: indexes[i], id: o.id, duplicate: o.duplicate }
+        if (!o.duplicate) fresh.push(toStored(valid[i], o.seq, receivedIso))
+      }
       if (fresh.length > 0) bus.publish('event.stored', { events: fresh })
       return { accepted, rejected }
     },
