@@ -36,7 +36,7 @@ import { notifierSchemas } from './schemas/notifier.js'
 import notifierRoutes from './routes/notifier.js'
 import metricsPlugin from './plugins/app/metrics.js'
 import metricsRoutes, { metricsSchemas } from './routes/metrics.js'
-import { InputError } from './domain/events.js'
+import { InputError } from './domain/errors.js'
 import { StoreClosedError, StoreOverloadedError } from './store/port.js'
 
 export interface BuildOptions {

@@ -6,7 +6,8 @@ import type { Bus } from './bus.js'
 import type { AuditFilter, Store } from '../store/port.js'
 import { AuditInput, type AuditInputT, type AuditQueryT } from '../schemas/audit.js'
 import { compileValidator } from './validation.js'
-import { InputError } from './events.js'
+import { InputError } from './errors.js'
+import { cursorCodec } from './cursor.js'
 import {
   BUNDLE_FORMAT, ChainVerifier, publicKeyFromPem, signCheckpoint,
   type AuditActor, type AuditDraft, type AuditEntry, type AuditTarget, type BundleHeader, type Outcome, type VerifyResult,
@@ -32,20 +33,9 @@ export interface AuditServiceOptions {
 export const SYSTEM_ACTOR: AuditActor = { type: 'system', id: 'mcp-server', name: null, onBehalfOf: null }
 
 const validator = compileValidator<AuditInputT>(AuditInput)
-const CURSOR_PREFIX = 'a1.'
+const cursor = cursorCodec('a1.')
 const VERIFY_CHUNK = 2000
 
-export function encodeAuditCursor (seq: number): string {
-  return CURSOR_PREFIX + Buffer.from(String(seq)).toString('base64url')
-}
-
-export function decodeAuditCursor (cursor: string): number {
-  if (cursor.startsWith(CURSOR_PREFIX)) {
-    const seq = Number(Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString())
-    if (Number.isSafeInteger(seq) && seq > 0) return seq
-  }
-  throw new InputError('querystring/cursor is not a cursor this server issued')
-}
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
@@ -166,12 +156,12 @@ export function createAuditService (opts: AuditServiceOptions) {
         targetType: q.targetType, targetId: q.targetId, outcome: q.outcome,
         since: q.since ? Date.parse(q.since) : undefined,
         until: q.until ? Date.parse(q.until) : undefined,
-        beforeSeq: q.cursor ? decodeAuditCursor(q.cursor) : undefined,
+        beforeSeq: q.cursor ? cursor.decodeSeq(q.cursor) : undefined,
         limit: q.limit + 1,
       }
       const rows = await store.audit.query(filter)
       const page = rows.slice(0, q.limit)
-      return { entries: page, nextCursor: rows.length > q.limit ? encodeAuditCursor(page[page.length - 1].seq) : null }
+      return { entries: page, nextCursor: rows.length > q.limit ? cursor.encode(page[page.length - 1].seq) : null }
     },
 
     get: (id: string) => store.audit.get(id),

@@ -3,7 +3,7 @@
 import type { KeyObject } from 'node:crypto'
 import type { BackupRow, Store } from '../store/port.js'
 import { ChainVerifier, keyIdOf, publicKeyFromPem, type VerifyResult } from './hash-chain.js'
-import { InputError } from './events.js'
+import { InputError } from './errors.js'
 
 export const BACKUP_FORMAT = 'mcp-server-backup'
 

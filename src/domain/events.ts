@@ -6,11 +6,10 @@ import type { Bus } from './bus.js'
 import type { EventFilter, NewEvent, Store, StoredEvent } from '../store/port.js'
 import { EventInput, type EventInputT, type EventQueryT } from '../schemas/events.js'
 import { compileValidator } from './validation.js'
+import { InputError } from './errors.js'
+import { cursorCodec } from './cursor.js'
 
-export class InputError extends Error {
-  override name = 'InputError'
-  constructor (message: string, readonly statusCode = 400, readonly extra: Record<string, unknown> = {}) { super(message) }
-}
+export { InputError }
 
 export interface EventServiceOptions { store: Store, bus: Bus, maxBatch: number, maxEventBytes: number }
 
@@ -35,19 +34,7 @@ function pooledRandom (): () => number {
 interface Prepared { row: NewEvent, payload: Record<string, unknown> }
 
 const validator = compileValidator<EventInputT>(EventInput)
-const CURSOR_PREFIX = 'e1.'
-
-export function encodeCursor (seq: number): string {
-  return CURSOR_PREFIX + Buffer.from(String(seq)).toString('base64url')
-}
-
-export function decodeCursor (cursor: string): number {
-  if (cursor.startsWith(CURSOR_PREFIX)) {
-    const seq = Number(Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString())
-    if (Number.isSafeInteger(seq) && seq > 0) return seq
-  }
-  throw new InputError('querystring/cursor is not a cursor this server issued')
-}
+const cursor = cursorCodec('e1.')
 
 export function createEventService (opts: EventServiceOptions) {
   const { store, bus, maxBatch, maxEventBytes } = opts
@@ -132,13 +119,13 @@ export function createEventService (opts: EventServiceOptions) {
         type: q.type, source: q.source, severity: q.severity, minSeverity: q.minSeverity,
         since: q.since ? Date.parse(q.since) : undefined,
         until: q.until ? Date.parse(q.until) : undefined,
-        beforeSeq: q.cursor ? decodeCursor(q.cursor) : undefined,
+        beforeSeq: q.cursor ? cursor.decodeSeq(q.cursor) : undefined,
         limit: q.limit,
       }
       // one extra row tells whether another page exists
       const rows = await store.events.query({ ...filter, limit: q.limit + 1 })
       const page = rows.slice(0, q.limit)
-      return { events: page, nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1].seq) : null }
+      return { events: page, nextCursor: rows.length > q.limit ? cursor.encode(page[page.length - 1].seq) : null }
     },
 
     get: (id: string) => store.events.get(id),

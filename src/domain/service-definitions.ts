@@ -3,7 +3,7 @@
 // cycles). The same rules serve the config file ("services/2/timeout …") and the API ("body/timeout …").
 import { ServiceInput, type ServiceDefinitionT, type ServiceInputT } from '../schemas/health.js'
 import { compileValidator } from './validation.js'
-import { InputError } from './events.js'
+import { InputError } from './errors.js'
 import type { TargetGuard } from './target-guard.js'
 
 export const DEFAULT_INTERVAL_MS = 30_000

@@ -5,7 +5,7 @@ import { ErrorRef, adminErrors } from '../schemas/common.js'
 import { VerifyReport } from '../schemas/audit.js'
 import { exportLines, importBackup } from '../domain/backup.js'
 import { addTrustedKey } from '../domain/audit-keys.js'
-import { InputError } from '../domain/events.js'
+import { InputError } from '../domain/errors.js'
 
 const ImportRefused = Type.Object({
   statusCode: Type.Integer(),

@@ -6,17 +6,9 @@ import { AuditEntrySchema } from '../schemas/audit.js'
 import { Event } from '../schemas/events.js'
 import { CONTEXT_KINDS, type ContextKind } from '../store/port.js'
 import { RegistryError } from '../domain/registry.js'
-import { InputError } from '../domain/events.js'
+import { cursorCodec } from '../domain/cursor.js'
 
-const CURSOR_PREFIX = 'c1.'
-const encodeCursor = (id: string) => CURSOR_PREFIX + Buffer.from(id).toString('base64url')
-function decodeCursor (cursor: string): string {
-  if (cursor.startsWith(CURSOR_PREFIX)) {
-    const id = Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url').toString()
-    if (id.length > 0) return id
-  }
-  throw new InputError('querystring/cursor is not a cursor this server issued')
-}
+const cursor = cursorCodec('c1.')
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.auth.admin)
@@ -69,9 +61,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     }, async (req) => {
       const q = req.query as ContextListQueryT
-      const rows = await app.registry.list(kind as ContextKind, { status: q.status, name: q.name, afterId: q.cursor ? decodeCursor(q.cursor) : undefined, limit: q.limit + 1 })
+      const rows = await app.registry.list(kind as ContextKind, { status: q.status, name: q.name, afterId: q.cursor ? cursor.decodeText(q.cursor) : undefined, limit: q.limit + 1 })
       const items = rows.slice(0, q.limit)
-      return { items, nextCursor: rows.length > q.limit ? encodeCursor(items[items.length - 1].id) : null }
+      return { items, nextCursor: rows.length > q.limit ? cursor.encode(items[items.length - 1].id) : null }
     })
 
     app.get(`/context/${kind}/:id`, {

@@ -3,7 +3,7 @@
 // from the API (stored).
 import fp from 'fastify-plugin'
 import { ConfigError, readConfigFile } from '../../config.js'
-import { InputError } from '../../domain/events.js'
+import { InputError } from '../../domain/errors.js'
 import { createHealthService, type HealthService } from '../../domain/health.js'
 import { createProber } from '../../domain/prober.js'
 import { createTargetGuard } from '../../domain/target-guard.js'
