@@ -111,9 +111,17 @@ t.test('daily uptime of the whole fleet comes from the rollups in one read, per 
   ])
   const short = (await app.inject({ url: '/uptime/daily?days=1', headers: adminHeaders })).json()
   t.same(short.services.find((s: { name: string }) => s.name === 'order').days, [[0, 1, 1, 0, 0]], 'today only')
+  // past days are kept between calls, today's counts are read afresh
+  await check('order', from + 89 * D + 60_000, 'down')
+  await check('cart', from + 89 * D + 60_000, 'up')
+  const later = (await app.inject({ url: '/uptime/daily?days=90', headers: adminHeaders })).json()
+  t.same(later.services, [
+    { name: 'cart', days: [[89, 1, 1, 0, 0]] },
+    { name: 'order', days: [[3, 3, 1, 1, 1], [89, 2, 1, 0, 1]] },
+  ], "a check made today shows on the next call")
   // a removed service's rollups go with it
   await app.inject({ method: 'DELETE', url: '/services/order', headers: adminHeaders })
-  t.same((await app.inject({ url: '/uptime/daily', headers: adminHeaders })).json().services, [{ name: 'cart', days: [] }])
+  t.same((await app.inject({ url: '/uptime/daily', headers: adminHeaders })).json().services, [{ name: 'cart', days: [[89, 1, 1, 0, 0]] }])
   const bad = await app.inject({ url: '/uptime/daily?days=400', headers: adminHeaders })
   t.equal(bad.statusCode, 400)
   t.match(bad.json().message, /days/)

@@ -4,7 +4,7 @@
 import { setMaxListeners } from 'node:events'
 import { monotonicFactory } from 'ulidx'
 import type { Bus, ServiceState, ServiceTransition } from './bus.js'
-import type { CheckRecord, IncidentRecord, ServiceStateRecord, StateChange, Store } from '../store/port.js'
+import type { CheckRecord, DailyUptime, IncidentRecord, ServiceStateRecord, StateChange, Store } from '../store/port.js'
 import type { ServiceDefinitionT } from '../schemas/health.js'
 import { UPTIME_WINDOWS } from '../schemas/health.js'
 import { InputError } from './errors.js'
@@ -238,6 +238,8 @@ export function createHealthService (opts: HealthServiceOptions) {
     scheduler.remove(name)
     entries.delete(name)
     await store.health.removeService(name)
+    // its cached past days went with it; a service re-created under the name starts afresh
+    pastDays = null
   }
 
   function apiDefinitions (): Map<string, ServiceDefinitionT> {
@@ -269,6 +271,8 @@ export function createHealthService (opts: HealthServiceOptions) {
       tags: e.def.tags, dependsOn: e.def.dependsOn, lastCheck: s.lastCheck ? checkView(s.lastCheck) : null, incidentId: s.incidentId,
     }
   }
+
+  let pastDays: { from: number, today: number, rows: DailyUptime[] } | null = null
 
   function report (): CheckServicesView {
     const services = [...entries.values()].sort((a, b) => a.def.name.localeCompare(b.def.name)).map(statusOf)
@@ -385,9 +389,15 @@ export function createHealthService (opts: HealthServiceOptions) {
      * down]`, index 0 = `from`; days without checks are left out.
      */
     async uptimeDays (days: number) {
-      const from = Math.floor(now() / DAY) * DAY - (days - 1) * DAY
+      const today = Math.floor(now() / DAY) * DAY
+      const from = today - (days - 1) * DAY
+      // Finished days no longer change: they are read once per day and window, and only today's
+      // counts are read on each call (a 90-day fleet is ~180,000 day rows; today is one per service).
+      if (!pastDays || pastDays.from !== from || pastDays.today !== today) {
+        pastDays = { from, today, rows: await store.health.uptimeByDay(from, today) }
+      }
       const byService = new Map<string, Array<[number, number, number, number, number]>>()
-      for (const r of await store.health.uptimeByDay(from)) {
+      for (const r of [...pastDays.rows, ...await store.health.uptimeByDay(today)]) {
         if (!entries.has(r.service)) continue
         let list = byService.get(r.service)
         if (!list) byService.set(r.service, list = [])

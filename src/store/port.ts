@@ -150,7 +150,7 @@ export interface HealthStore {
   /** check counts from the hourly rollups since each given time (ms epoch, rounded down to the hour) */
   uptime (service: string, since: number[]): Promise<UptimeCounts[]>
   /** per service and UTC day, check counts from the hourly rollups since `since` (a UTC midnight), in one read */
-  uptimeByDay (since: number): Promise<DailyUptime[]>
+  uptimeByDay (since: number, until?: number): Promise<DailyUptime[]>
   /** incidents, newest first */
   incidents (service: string, f: { beforeId?: string, limit: number }): Promise<IncidentRecord[]>
   getIncident (id: string): Promise<IncidentRecord | undefined>

@@ -201,11 +201,11 @@ export function sqliteHealthStore (reader: Database.Database, writer: GroupCommi
         return { total: r.total, up: r.up, degraded: r.degraded, down: r.down }
       })
     },
-    async uptimeByDay (since) {
+    async uptimeByDay (since, until = Number.MAX_SAFE_INTEGER) {
       // the daily table's (service, day) key serves the scan already ordered; rows as arrays: a fleet's
       // 90 days are ~180,000 of them, and objects cost twice the time
-      const rows = q(`SELECT service, day, total, up, degraded, down FROM health_daily WHERE day >= ? ORDER BY service, day`)
-        .raw(true).all(since - since % DAY) as Array<[string, number, number, number, number, number]>
+      const rows = q(`SELECT service, day, total, up, degraded, down FROM health_daily WHERE day >= ? AND day < ? ORDER BY service, day`)
+        .raw(true).all(since - since % DAY, until) as Array<[string, number, number, number, number, number]>
       return rows.map(([service, day, total, up, degraded, down]) => ({ service, day, total, up, degraded, down }))
     },
     async incidents (service, f) {
