@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { scheduleRetention } from './retention.js'
 import { createEventService, type EventService } from '../../domain/events.js'
 
 declare module 'fastify' {
@@ -13,20 +14,11 @@ export default fp(async (app) => {
   app.decorate('events', events)
 
   // Retention: deletes run in small chunks on the writer thread, never blocking requests.
-  let running: Promise<unknown> | null = null
-  const prune = () => {
-    if (running) return
-    running = events.prune(Date.now() - config.eventsRetentionDays * DAY)
-      .then((n) => {
-        if (n === 0) return
-        app.bus.publish('events.pruned', { count: n })
-        app.log.info({ deleted: n, retentionDays: config.eventsRetentionDays }, 'events past retention deleted')
-      })
-      .catch((err) => app.log.error({ err }, 'event retention failed'))
-      .finally(() => { running = null })
-  }
-  const timer = setInterval(prune, 10 * 60_000)
-  timer.unref()
-  app.addHook('onReady', async () => { prune() })
-  app.addHook('preClose', async () => { clearInterval(timer); await running })
+  const retention = scheduleRetention(app, 'event', 10 * 60_000, async () => {
+    const n = await events.prune(Date.now() - config.eventsRetentionDays * DAY)
+    if (n === 0) return
+    app.bus.publish('events.pruned', { count: n })
+    app.log.info({ deleted: n, retentionDays: config.eventsRetentionDays }, 'events past retention deleted')
+  })
+  app.addHook('preClose', () => retention.stop())
 }, { name: 'events', dependencies: ['config', 'store', 'bus'] })

@@ -2,6 +2,7 @@
 // decorates `app.health`. Services come from the config file (`services:`, re-read by reload()) and
 // from the API (stored).
 import fp from 'fastify-plugin'
+import { scheduleRetention } from './retention.js'
 import { ConfigError, readConfigFile } from '../../config.js'
 import { InputError } from '../../domain/errors.js'
 import { createHealthService, type HealthService } from '../../domain/health.js'
@@ -46,21 +47,14 @@ export default fp(async (app) => {
   app.decorate('health', health)
 
   // Retention of raw checks and rollups, in small chunks on the writer thread.
-  let pruning: Promise<unknown> | null = null
-  const prune = () => {
-    if (pruning) return
-    pruning = health.prune()
-      .then((n) => { if (n.checks > 0 || n.rollups > 0) app.log.info(n, 'health checks past retention deleted') })
-      .catch((err) => app.log.error({ err }, 'health retention failed'))
-      .finally(() => { pruning = null })
-  }
-  const timer = setInterval(prune, 10 * 60_000)
-  timer.unref()
-  app.addHook('onReady', async () => { prune() })
+  const retention = scheduleRetention(app, 'health', 10 * 60_000, async () => {
+    const n = await health.prune()
+    if (n.checks > 0 || n.rollups > 0) app.log.info(n, 'health checks past retention deleted')
+  })
   app.addHook('preClose', async () => {
-    clearInterval(timer)
+    const retained = retention.stop()
     await health.stop()
-    await pruning
+    await retained
     await prober.close()
   })
 }, { name: 'health', dependencies: ['config', 'store', 'bus'] })

@@ -1,6 +1,7 @@
 // The notifier plugin: owns the undici Agent for outbound notifications, builds the notifier from the
 // config (its file sections are read-only through the API) and releases both on shutdown.
 import fp from 'fastify-plugin'
+import { scheduleRetention } from './retention.js'
 import { Agent } from 'undici'
 import { createRequire } from 'node:module'
 import { createNotifier, NotifierError, type Notifier } from '../../domain/notifier.js'
@@ -50,24 +51,16 @@ export default fp(async (app) => {
 
   // Retention of the delivery log, finished messages, resolved alerts and ended silences; pending messages are kept
   // (they end by success or by MCP_NOTIFIER_MAX_AGE_MS).
-  let pruning: Promise<unknown> | null = null
-  const prune = () => {
-    if (pruning) return
+  const retention = scheduleRetention(app, 'notifier', 60 * 60_000, async () => {
     const before = Date.now() - config.notifierRetentionDays * 86_400_000
-    pruning = Promise.all([app.store.notifier.prune(before), notifier.silences.forgetEndedBefore(before)])
-      .then(([rows, silences]) => rows + silences)
-      .then((n) => { if (n > 0) app.log.info({ deleted: n, retentionDays: config.notifierRetentionDays }, 'notifier rows past retention deleted') })
-      .catch((err) => app.log.error({ err }, 'notifier retention failed'))
-      .finally(() => { pruning = null })
-  }
-  const retentionTimer = setInterval(prune, 60 * 60_000)
-  retentionTimer.unref()
-  app.addHook('onReady', async () => { prune() })
+    const [rows, silences] = await Promise.all([app.store.notifier.prune(before), notifier.silences.forgetEndedBefore(before)])
+    const n = rows + silences
+    if (n > 0) app.log.info({ deleted: n, retentionDays: config.notifierRetentionDays }, 'notifier rows past retention deleted')
+  })
 
   // before the store closes: in-flight sends finish and record their attempts
   app.addHook('preClose', async () => {
-    clearInterval(retentionTimer)
-    await pruning
+    await retention.stop()
     await notifier.close()
     await dispatcher.close()
   })

@@ -1,6 +1,7 @@
 // The live stream: decorates `stream` (the hub of Server-Sent Events clients). Each area registers
 // a source for its kind; this plugin registers the events source.
 import fp from 'fastify-plugin'
+import { scheduleRetention } from './retention.js'
 import type { FastifyInstance } from 'fastify'
 import { createStreamHub, type StreamHub } from '../../domain/stream.js'
 
@@ -54,9 +55,6 @@ export default fp(async (app) => {
   registerLoggedKind(app, hub, 'alert', (emit) => app.bus.subscribe('alert.changed', ({ alert, status }) => emit(status, alert)))
   app.decorate('stream', hub)
   // streams never end by themselves: close them first so the server can stop
-  const prune = setInterval(() => {
-    app.store.streamLog.prune(Date.now() - 7 * DAY).catch((err) => app.log.warn({ err }, 'stream log prune failed'))
-  }, 3_600_000)
-  prune.unref()
-  app.addHook('preClose', async () => { clearInterval(prune); hub.close() })
+  const retention = scheduleRetention(app, 'stream log', 3_600_000, async () => { await app.store.streamLog.prune(Date.now() - 7 * DAY) })
+  app.addHook('preClose', async () => { hub.close(); await retention.stop() })
 }, { name: 'stream', dependencies: ['config', 'store', 'bus'] })
