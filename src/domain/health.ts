@@ -8,6 +8,7 @@ import type { CheckRecord, DailyUptime, IncidentRecord, ServiceStateRecord, Stat
 import type { ServiceDefinitionT } from '../schemas/health.js'
 import { UPTIME_WINDOWS } from '../schemas/health.js'
 import { InputError } from './errors.js'
+import { cursorCodec } from './cursor.js'
 import type { ErrorClass, Prober, ProbeResult } from './prober.js'
 import type { TargetGuard } from './target-guard.js'
 import { createScheduler, spreadOffset } from './scheduler.js'
@@ -108,16 +109,8 @@ const incidentView = (i: IncidentRecord): IncidentView => ({
   id: i.id, service: i.service, kind: i.kind, cause: i.cause, startedAt: iso(i.startedAt), endedAt: i.endedAt === null ? null : iso(i.endedAt),
 })
 
-const CHECK_CURSOR = 'h1.'
-const INCIDENT_CURSOR = 'i1.'
-function encode (prefix: string, v: string | number) { return prefix + Buffer.from(String(v)).toString('base64url') }
-function decode (prefix: string, cursor: string): string {
-  if (cursor.startsWith(prefix)) {
-    const v = Buffer.from(cursor.slice(prefix.length), 'base64url').toString()
-    if (v.length > 0) return v
-  }
-  throw new InputError('querystring/cursor is not a cursor this server issued')
-}
+const checkCursor = cursorCodec('h1.')
+const incidentCursor = cursorCodec('i1.')
 
 export function createHealthService (opts: HealthServiceOptions) {
   const { store, bus, prober, guard, log } = opts
@@ -412,21 +405,20 @@ export function createHealthService (opts: HealthServiceOptions) {
 
     async history (name: string, q: { since?: string, until?: string, cursor?: string, limit: number }) {
       mustGet(name)
-      const beforeSeq = q.cursor ? Number(decode(CHECK_CURSOR, q.cursor)) : undefined
-      if (beforeSeq !== undefined && !(Number.isSafeInteger(beforeSeq) && beforeSeq > 0)) throw new InputError('querystring/cursor is not a cursor this server issued')
+      const beforeSeq = q.cursor ? checkCursor.decodeSeq(q.cursor) : undefined
       const rows = await store.health.history(name, {
         since: q.since ? Date.parse(q.since) : undefined, until: q.until ? Date.parse(q.until) : undefined, beforeSeq, limit: q.limit + 1,
       })
       const page = rows.slice(0, q.limit)
-      return { checks: page.map(checkView), nextCursor: rows.length > q.limit ? encode(CHECK_CURSOR, page[page.length - 1].seq!) : null }
+      return { checks: page.map(checkView), nextCursor: rows.length > q.limit ? checkCursor.encode(page[page.length - 1].seq!) : null }
     },
 
     async incidents (name: string, q: { cursor?: string, limit: number }) {
       mustGet(name)
-      const beforeId = q.cursor ? decode(INCIDENT_CURSOR, q.cursor) : undefined
+      const beforeId = q.cursor ? incidentCursor.decodeText(q.cursor) : undefined
       const rows = await store.health.incidents(name, { beforeId, limit: q.limit + 1 })
       const page = rows.slice(0, q.limit)
-      return { incidents: page.map(incidentView), nextCursor: rows.length > q.limit ? encode(INCIDENT_CURSOR, page[page.length - 1].id) : null }
+      return { incidents: page.map(incidentView), nextCursor: rows.length > q.limit ? incidentCursor.encode(page[page.length - 1].id) : null }
     },
 
     /** Adds a service through the API. Resolves once stored. */

@@ -75,8 +75,6 @@ const toEvent = (r: EventRow): StoredEvent => ({
   receivedAt: new Date(r.received_at).toISOString(),
 })
 
-const PRUNE_CHUNK = 2000
-
 export function sqliteEventStore (reader: Database.Database, writer: GroupCommitWriter): EventStore {
   const q = statementCache(reader)
   return {
@@ -104,14 +102,6 @@ export function sqliteEventStore (reader: Database.Database, writer: GroupCommit
     async count () {
       return (q('SELECT count(*) AS n FROM events').get() as { n: number }).n
     },
-    async prune (before) {
-      let total = 0
-      // small chunks keep each commit short, so ingest never waits behind a long delete
-      for (;;) {
-        const n = await writer.submit<number>('events.prune', { before, limit: PRUNE_CHUNK }, 1)
-        total += n
-        if (n < PRUNE_CHUNK) return total
-      }
-    },
+    prune: (before) => writer.deleteInChunks('events.prune', before),
   }
 }

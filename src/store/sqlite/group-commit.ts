@@ -112,6 +112,19 @@ export class GroupCommitWriter {
     })
   }
 
+  /**
+   * Runs a delete op `{ before, limit }` in chunks until one deletes fewer than the chunk: each commit
+   * stays short, so other writes never wait behind a long delete. Resolves with how many were deleted.
+   */
+  async deleteInChunks (op: string, before: number, chunk = 2000): Promise<number> {
+    let total = 0
+    for (;;) {
+      const n = await this.submit<number>(op, { before, limit: chunk }, 1)
+      total += n
+      if (n < chunk) return total
+    }
+  }
+
   private schedule () {
     if (this.inFlight || this.scheduled || this.queue.length === 0) return
     this.scheduled = true

@@ -165,7 +165,6 @@ const toCheck = (r: CheckRow): CheckRecord => ({
 interface IncidentRow { id: string, service: string, kind: IncidentRecord['kind'], cause: string | null, started_at: number, ended_at: number | null }
 const toIncident = (r: IncidentRow): IncidentRecord => ({ id: r.id, service: r.service, kind: r.kind, cause: r.cause, startedAt: r.started_at, endedAt: r.ended_at })
 
-const PRUNE_CHUNK = 2000
 
 export function sqliteHealthStore (reader: Database.Database, writer: GroupCommitWriter): HealthStore {
   const q = statementCache(reader)
@@ -218,14 +217,7 @@ export function sqliteHealthStore (reader: Database.Database, writer: GroupCommi
       const r = q('SELECT * FROM health_incidents WHERE id = ?').get(id) as IncidentRow | undefined
       return r ? toIncident(r) : undefined
     },
-    async pruneChecks (before) {
-      let total = 0
-      for (;;) {
-        const n = await writer.submit<number>('health.pruneChecks', { before, limit: PRUNE_CHUNK }, 1)
-        total += n
-        if (n < PRUNE_CHUNK) return total
-      }
-    },
+    pruneChecks: (before) => writer.deleteInChunks('health.pruneChecks', before),
     pruneRollups: (before) => writer.submit<number>('health.pruneRollups', { before }, 1),
   }
 }
