@@ -1,6 +1,7 @@
 import t from 'tap'
 import { ulid } from 'ulidx'
 import Database from 'better-sqlite3'
+import { fdatasync } from 'node:fs'
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.js'
 import { StoreOverloadedError } from '../src/store/port.js'
 import { storeContract } from './store-contract.js'
@@ -19,17 +20,80 @@ for (const writerMode of ['inline', 'thread'] as const) {
   })
 }
 
-t.test('sqlite: WAL, synchronous=FULL by default, NORMAL when asked, migrations recorded', async (t) => {
-  for (const [durability, expected] of [['full', 2], ['normal', 1]] as const) {
+t.test('sqlite: WAL; full durability syncs the WAL after each commit (inline) or in it (thread); normal never', async (t) => {
+  const cases = [
+    ['full', 'inline', { journalMode: 'wal', synchronous: 1, walSync: 'after-commit' }],
+    ['full', 'thread', { journalMode: 'wal', synchronous: 2, walSync: 'commit' }],
+    ['normal', 'inline', { journalMode: 'wal', synchronous: 1, walSync: 'none' }],
+  ] as const
+  for (const [durability, writerMode, expected] of cases) {
     const dataDir = tempDir(t)
-    const store = await createSqliteStore({ dataDir, durability })
-    t.same(store.settings, { journalMode: 'wal', synchronous: expected }, `writer runs ${durability}`)
+    const store = await createSqliteStore({ dataDir, durability, writerMode })
+    t.same(store.settings, expected, `${writerMode} writer runs ${durability}`)
     await store.close()
     const db = new Database(store.file, { readonly: true })
     t.equal(db.pragma('journal_mode', { simple: true }), 'wal')
     t.same(db.prepare('SELECT area, version FROM schema_migrations WHERE area = ?').all('events'), [{ area: 'events', version: 1 }])
     db.close()
   }
+})
+
+const newEvent = (type: string) => ({ id: ulid(), type, source: null, severity: null, time: null, producerId: null, traceparent: null, payloadJson: '{}', receivedAt: Date.now() })
+const settled = async (p: Promise<unknown>) => {
+  let state = 'pending'
+  p.then(() => { state = 'resolved' }, () => { state = 'rejected' })
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+  return state
+}
+
+t.test('sqlite: a write is acknowledged only once the WAL sync after its commit has completed', async (t) => {
+  const held: Array<() => void> = []
+  const store = await createSqliteStore({
+    dataDir: tempDir(t),
+    // the real fdatasync, run only when the test lets it
+    syncWal: (fd, done) => { held.push(() => fdatasync(fd, done)) },
+  })
+  t.teardown(async () => { while (held.length) held.shift()!(); await store.close() })
+  const other = new Database(store.file, { readonly: true })
+  t.teardown(() => other.close())
+  const append = store.events.append([newEvent('held')])
+  t.equal(await settled(append), 'pending', 'not acknowledged while its sync is held back')
+  t.equal((other.prepare("SELECT count(*) AS n FROM events WHERE type = 'held'").get() as { n: number }).n, 1, 'the commit itself has happened')
+  t.equal(held.length, 1, 'one sync asked for')
+  held.shift()!()
+  const [outcome] = await append
+  t.equal(outcome.duplicate, false)
+  t.ok(outcome.seq > 0, 'acknowledged once the sync completed')
+
+  // writes that queue while a sync is in flight share the next commit and the next sync
+  const second = Array.from({ length: 20 }, () => store.events.append([newEvent('queued')]))
+  await new Promise((resolve) => setImmediate(resolve))
+  const third = Array.from({ length: 20 }, () => store.events.append([newEvent('queued')]))
+  t.equal(await settled(Promise.all(second)), 'pending')
+  t.equal(held.length, 1, 'the writes queued behind the held sync wait for it')
+  held.shift()!()
+  await Promise.all(second)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.ok(held.length <= 1, 'the next batch needs at most one more sync')
+  while (held.length) held.shift()!()
+  await Promise.all(third)
+  t.equal(await store.events.count(), 41)
+})
+
+t.test('sqlite: a failed WAL sync fails its writes and refuses every later one', async (t) => {
+  let fail = true
+  const store = await createSqliteStore({
+    dataDir: tempDir(t),
+    syncWal: (fd, done) => {
+      if (!fail) return fdatasync(fd, done)
+      done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))
+    },
+  })
+  t.teardown(() => store.close())
+  await t.rejects(store.events.append([newEvent('lost')]), { name: 'WriteFailedError', code: 'EIO', message: /could not sync its write-ahead log/ })
+  fail = false
+  // nothing says what reached the disk after a failed fsync: the store stays refused until reopened
+  await t.rejects(store.events.append([newEvent('after')]), { name: 'WriteFailedError', code: 'EIO' })
 })
 
 t.test('sqlite: writes that arrive together share one commit', async (t) => {

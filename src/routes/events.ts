@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
+import { lazyChildLogger } from './lazy-child-logger.js'
 import { BatchRejected, BatchResult, Event, EventPage, EventQuery, IngestBody } from '../schemas/events.js'
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -8,8 +9,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/events', {
     helmet: false,
-    // two log lines per event at ingest rates would cost more than the ingest; failures still log
+    // two log lines per event at ingest rates would cost more than the ingest; failures still log,
+    // and the request's child logger is built only when they do
     logLevel: 'warn',
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: config.bodyLimit,
     config: { rateLimit: { max: config.ingestRateLimitMax, timeWindow: config.rateLimitWindowMs } },
     onRequest: app.auth.ingest,

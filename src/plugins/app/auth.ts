@@ -15,8 +15,9 @@ declare module 'fastify' {
     auth: {
       /** admins only (Basic auth) */
       admin: onRequestAsyncHookHandler
-      /** a bearer ingest token when tokens are configured; open otherwise */
-      ingest: onRequestAsyncHookHandler
+      /** the onRequest hooks of an ingest route: the bearer-token guard when tokens are configured,
+       * none when ingest is open (so an open route runs no hook at all) */
+      ingest: onRequestAsyncHookHandler[]
       /** an admin or any configured bearer token, never anonymous */
       adminOrToken: onRequestAsyncHookHandler
     }
@@ -128,10 +129,7 @@ export default fp(async (app) => {
 
   app.decorate('auth', {
     admin: async function (req: FastifyRequest, reply: FastifyReply) { await adminGuard(req, reply) },
-    ingest: async function (req: FastifyRequest) {
-      if (tokens.length === 0) return
-      await tokenGuard(req)
-    },
+    ingest: tokens.length === 0 ? [] : [async function (req: FastifyRequest) { await tokenGuard(req) }],
     adminOrToken: async function (req: FastifyRequest, reply: FastifyReply) {
       if (bearer(req) !== undefined && tokens.length > 0) return tokenGuard(req)
       await adminGuard(req, reply)

@@ -1,27 +1,27 @@
-// Metrics: decorates `metrics` (fastify-metrics' object, extended with the hub's registry, the
-// Prometheus exposition and the seed's JSON summary). HTTP request histograms and process metrics come
-// from fastify-metrics / prom-client, in the app's own registry so several apps can share a process.
+// Metrics: decorates `metrics` (the hub's registry, the Prometheus exposition and the seed's JSON
+// summary). Request durations are recorded per route by a hook each route gets when it is
+// registered (see route-durations.ts for why not fastify-metrics); process metrics come from
+// prom-client, in the app's own registry so several apps can share a process.
 import fp from 'fastify-plugin'
-import fastifyMetricsModule, { type IMetricsPluginOptions } from 'fastify-metrics'
-import type { FastifyPluginCallback } from 'fastify'
-import type { Registry } from 'prom-client'
-import { collectDefaultMetrics } from 'prom-client'
+import type { onResponseHookHandler } from 'fastify'
+import { collectDefaultMetrics, type Registry } from 'prom-client'
 import { createMetrics, UPTIME_WINDOWS, type Summary, type UptimeWindow } from '../../domain/metrics.js'
+import { RouteDurations } from '../../domain/route-durations.js'
 
-declare module 'fastify-metrics' {
-  interface IFastifyMetrics {
-    registry: Registry
-    contentType: string
-    exposition (): Promise<string>
-    summary (): Promise<Summary>
-    /** recomputes the cached uptime ratios (the background task does it every few minutes) */
-    refreshUptime (): Promise<void>
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: {
+      registry: Registry
+      contentType: string
+      exposition (): Promise<string>
+      summary (): Promise<Summary>
+      /** recomputes the cached uptime ratios (the background task does it every few minutes) */
+      refreshUptime (): Promise<void>
+    }
   }
 }
 
 const UPTIME_REFRESH_MS = 5 * 60_000
-// a CommonJS module whose plugin is its `default` export
-const fastifyMetrics = (fastifyMetricsModule as unknown as { default: FastifyPluginCallback<Partial<IMetricsPluginOptions>> }).default
 
 export default fp(async (app) => {
   let eventsStored = 0
@@ -39,18 +39,15 @@ export default fp(async (app) => {
     stream: () => app.stream.stats(),
   }, app.bus)
 
-  // fastify-metrics for the HTTP histograms only; the endpoint is ours (schema, docs, one registry)
-  await app.register(fastifyMetrics, {
-    name: 'httpMetrics',
-    endpoint: null,
-    defaultMetrics: { enabled: false },
-    routeMetrics: {
-      enabled: { histogram: true, summary: false },
-      overrides: {
-        histogram: { registers: [metrics.registry], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] },
-        summary: { registers: [metrics.registry] },
-      },
-    },
+  // every route registered from here on records its durations (unmatched paths are not recorded:
+  // their URLs are unbounded)
+  const durations = new RouteDurations()
+  metrics.registry.registerMetric(durations as never)
+  app.addHook('onRoute', (route) => {
+    const record = durations.route(route.url)
+    const observe: onResponseHookHandler = (req, reply, done) => { record(req.method, reply.statusCode, reply.elapsedTime / 1000); done() }
+    const own = route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]
+    route.onResponse = [...own, observe]
   })
   collectDefaultMetrics({ register: metrics.registry })
   // gauges that prom-client names *_total, which promtool rightly flags: counts of the moment, not counters
@@ -99,8 +96,6 @@ export default fp(async (app) => {
   })
 
   app.decorate('metrics', {
-    client: app.httpMetrics.client,
-    initMetricsInRegistry: app.httpMetrics.initMetricsInRegistry,
     registry: metrics.registry,
     contentType: metrics.contentType,
     exposition: metrics.exposition,
@@ -108,7 +103,3 @@ export default fp(async (app) => {
     refreshUptime: refresh,
   })
 }, { name: 'metrics', dependencies: ['config', 'store', 'bus', 'health', 'notifier', 'registry', 'stream', 'audit'] })
-
-declare module 'fastify' {
-  interface FastifyInstance { httpMetrics: import('fastify-metrics').IFastifyMetrics }
-}

@@ -1,13 +1,17 @@
 // Group commit. Writes are queued; all that arrive in one turn of the event loop are committed in
-// one transaction, and the next batch forms while one is being committed. A promise resolves only
-// after its batch is on disk. The commit runs either on this thread ('inline': better-sqlite3 blocks
-// for the fsync) or on a writer thread ('thread': the loop stays free, at the cost of a message
-// round trip and of scheduling when both threads share a core).
+// one transaction, and the next batch forms while one is being made durable. A promise resolves only
+// after its batch is on disk. The commit runs either on this thread ('inline': the transaction runs
+// here, and the WAL is synced on libuv's pool so the loop never waits for the disk) or on a writer
+// thread ('thread': SQLite syncs inside the commit there, at the cost of a message round trip and of
+// scheduling when both threads share a core).
+import { closeSync, fdatasync, openSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { StoreClosedError, StoreOverloadedError } from '../port.js'
-import { openWriter, type OpRequest, type OpResult, type WriterOptions, type WriterSettings } from './writer-core.js'
+import { openWriter, type OpError, type OpRequest, type OpResult, type WriterOptions, type WriterSettings } from './writer-core.js'
 
 export type WriterMode = 'inline' | 'thread'
+/** Puts the WAL file on the disk (fdatasync); tests pass one they can hold back or fail. */
+export type SyncWal = (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void
 export type { WriterSettings }
 
 interface Pending { op: string, args: unknown, weight: number, resolve: (v: any) => void, reject: (e: Error) => void }
@@ -15,6 +19,8 @@ interface Pending { op: string, args: unknown, weight: number, resolve: (v: any)
 /** Where a batch is committed. */
 interface Committer {
   settings: WriterSettings
+  /** how many batches may be committing at once; their `done` callbacks come in commit order */
+  maxInFlight: number
   commit (ops: OpRequest[], done: (results: OpResult[]) => void): void
   close (): Promise<void>
   onFailure (fail: (err: Error) => void): void
@@ -25,12 +31,37 @@ export class WriteFailedError extends Error {
   constructor (message: string, readonly code?: string) { super(message) }
 }
 
-function inlineCommitter (opts: WriterOptions): Committer {
-  const core = openWriter(opts)
+function inlineCommitter (opts: WriterOptions, syncWal: SyncWal = fdatasync): Committer {
+  const core = openWriter({ ...opts, syncAfterCommit: true })
+  if (core.settings.walSync !== 'after-commit') {
+    return { settings: core.settings, maxInFlight: 1, commit: (ops, done) => done(core.runBatch(ops)), close: async () => core.close(), onFailure: () => {} }
+  }
+  // The commit writes the WAL into the OS cache without waiting for the disk; fdatasync on libuv's pool
+  // then puts it on the disk while the loop goes on parsing requests, and the batch is answered only
+  // after that sync. The WAL file keeps its inode while the writer holds the database open.
+  // Several batches may be syncing at once (a batch forms while the one before it syncs), so a request
+  // waits for one sync, not for the rest of another's. A sync covers every commit made before it was
+  // issued: when one completes, its batch and all earlier ones are durable.
+  const wal = openSync(core.walFile, 'r')
+  const unsynced: Array<{ results: OpResult[], done: (results: OpResult[]) => void }> = []
+  let broken: OpError | null = null
+  const failed = (results: OpResult[], error: OpError) => results.map(() => ({ ok: false as const, error }))
   return {
     settings: core.settings,
-    commit: (ops, done) => done(core.runBatch(ops)),
-    close: async () => core.close(),
+    maxInFlight: 1,
+    commit (ops, done) {
+      // after a failed sync nothing says what reached the disk: refuse every later write too
+      if (broken) return done(failed(ops as unknown as OpResult[], broken))
+      const batch = { results: core.runBatch(ops), done }
+      unsynced.push(batch)
+      syncWal(wal, (err) => {
+        const last = unsynced.indexOf(batch)
+        if (last < 0) return // a later sync completed first and covered this batch
+        if (err) broken ??= { name: 'WriteFailedError', message: `the store could not sync its write-ahead log: ${err.message}`, code: err.code }
+        for (const b of unsynced.splice(0, last + 1)) b.done(broken ? failed(b.results, broken) : b.results)
+      })
+    },
+    close: async () => { core.close(); closeSync(wal) },
     onFailure: () => {},
   }
 }
@@ -55,6 +86,7 @@ async function threadCommitter (opts: WriterOptions): Promise<Committer> {
   })
   return {
     settings,
+    maxInFlight: 1,
     commit (ops, done) { pending = done; worker.postMessage({ type: 'batch', id: ++batchId, ops }) },
     async close () {
       await new Promise<void>((resolve) => {
@@ -74,7 +106,7 @@ async function threadCommitter (opts: WriterOptions): Promise<Committer> {
 export class GroupCommitWriter {
   private queue: Pending[] = []
   private queuedWeight = 0
-  private inFlight: Pending[] | null = null
+  private readonly inFlight = new Set<Pending[]>()
   private scheduled = false
   private closing = false
   private drained: Array<() => void> = []
@@ -83,10 +115,10 @@ export class GroupCommitWriter {
     committer.onFailure((err) => this.failAll(err))
   }
 
-  static async start (opts: WriterOptions & { mode?: WriterMode }, maxQueued: number): Promise<GroupCommitWriter> {
+  static async start (opts: WriterOptions & { mode?: WriterMode, syncWal?: SyncWal }, maxQueued: number): Promise<GroupCommitWriter> {
     let committer: Committer
     try {
-      committer = opts.mode === 'thread' ? await threadCommitter(opts) : inlineCommitter(opts)
+      committer = opts.mode === 'thread' ? await threadCommitter({ file: opts.file, durability: opts.durability }) : inlineCommitter(opts, opts.syncWal)
     } catch (err) {
       throw new Error(`cannot open store ${opts.file}: ${(err as Error).message}`)
     }
@@ -126,36 +158,35 @@ export class GroupCommitWriter {
   }
 
   private schedule () {
-    if (this.inFlight || this.scheduled || this.queue.length === 0) return
+    if (this.inFlight.size >= this.committer.maxInFlight || this.scheduled || this.queue.length === 0) return
     this.scheduled = true
     // let every request parsed in this turn of the loop join the batch
     setImmediate(() => { this.scheduled = false; this.flush() })
   }
 
   private flush () {
-    if (this.inFlight || this.queue.length === 0) return
+    if (this.inFlight.size >= this.committer.maxInFlight || this.queue.length === 0) return
     const batch = this.queue
     this.queue = []
     this.queuedWeight = 0
-    this.inFlight = batch
+    this.inFlight.add(batch)
     this.committer.commit(batch.map((p) => ({ op: p.op, args: p.args })), (results) => this.settle(batch, results))
   }
 
   private settle (batch: Pending[], results: OpResult[]) {
-    if (this.inFlight !== batch) return
-    this.inFlight = null
+    if (!this.inFlight.delete(batch)) return
     batch.forEach((p, i) => {
       const r = results[i]
       if (r?.ok) p.resolve(r.value)
       else p.reject(new WriteFailedError(r ? r.error.message : 'no result', r && !r.ok ? r.error.code : undefined))
     })
     if (this.queue.length > 0) this.schedule()
-    else this.drained.splice(0).forEach((f) => f())
+    else if (this.inFlight.size === 0) this.drained.splice(0).forEach((f) => f())
   }
 
   private failAll (err: Error) {
-    for (const p of [...(this.inFlight ?? []), ...this.queue]) p.reject(err)
-    this.inFlight = null
+    for (const p of [...[...this.inFlight].flat(), ...this.queue]) p.reject(err)
+    this.inFlight.clear()
     this.queue = []
     this.queuedWeight = 0
     this.drained.splice(0).forEach((f) => f())
@@ -165,7 +196,7 @@ export class GroupCommitWriter {
   async close (): Promise<void> {
     if (this.closing) return
     this.closing = true
-    if (this.inFlight || this.queue.length > 0) {
+    if (this.inFlight.size > 0 || this.queue.length > 0) {
       await new Promise<void>((resolve) => { this.drained.push(resolve); this.schedule() })
     }
     await this.committer.close()

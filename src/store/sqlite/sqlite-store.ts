@@ -1,11 +1,11 @@
-// The SQLite engine of the storage port: one file in the data dir, WAL. Writes go through the writer
-// thread (group commit); reads run on a read-only connection of the main thread, which WAL lets
-// proceed while a commit is under way.
+// The SQLite engine of the storage port: one file in the data dir, WAL. Writes go through the group-
+// commit writer; reads run on a read-only connection of the main thread, which WAL lets proceed while
+// a commit is under way.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Store } from '../port.js'
-import { GroupCommitWriter, type WriterMode, type WriterSettings } from './group-commit.js'
+import { GroupCommitWriter, type SyncWal, type WriterMode, type WriterSettings } from './group-commit.js'
 import { sqliteEventStore } from './events.js'
 import { sqliteStreamLogStore } from './stream-log.js'
 import { sqliteHealthStore } from './health.js'
@@ -22,6 +22,8 @@ export interface SqliteStoreOptions {
   writeQueueMax?: number
   /** where commits run: on the main thread ('inline', default) or a writer thread */
   writerMode?: WriterMode
+  /** inline writer, full durability: how the WAL is synced after a commit (fdatasync; tests hold it back) */
+  syncWal?: SyncWal
   fileName?: string
 }
 
@@ -30,7 +32,7 @@ export type SqliteStore = Store & { readonly file: string, readonly settings: Wr
 export async function createSqliteStore (opts: SqliteStoreOptions): Promise<SqliteStore> {
   mkdirSync(opts.dataDir, { recursive: true })
   const file = join(opts.dataDir, opts.fileName ?? 'mcp.sqlite')
-  const writer = await GroupCommitWriter.start({ file, durability: opts.durability ?? 'full', mode: opts.writerMode }, opts.writeQueueMax ?? 100_000)
+  const writer = await GroupCommitWriter.start({ file, durability: opts.durability ?? 'full', mode: opts.writerMode, syncWal: opts.syncWal }, opts.writeQueueMax ?? 100_000)
   const reader = new Database(file, { readonly: true, fileMustExist: true })
   reader.pragma('busy_timeout = 5000')
   const ping = reader.prepare('SELECT 1')

@@ -1,6 +1,5 @@
 // The writing connection: opens the file (WAL, chosen durability), applies migrations, and runs a
-// batch of write operations in one transaction (one fsync), each op in its own savepoint so one
-// failing op does not sink the others. Used on the main thread or on a writer thread.
+// batch of write operations in one transaction. Used on the main thread or on a writer thread.
 import Database from 'better-sqlite3'
 import { migrate } from './migrations.js'
 import { areas } from './areas.js'
@@ -9,9 +8,19 @@ import type { WriteOp } from './area.js'
 export interface OpRequest { op: string, args: unknown }
 export interface OpError { name: string, message: string, code?: string }
 export type OpResult = { ok: true, value: unknown } | { ok: false, error: OpError }
-/** The writer connection's pragmas as SQLite reports them (synchronous: 1 NORMAL, 2 FULL). */
-export interface WriterSettings { journalMode: string, synchronous: number }
-export interface WriterOptions { file: string, durability: 'full' | 'normal' }
+/**
+ * How the writer makes commits durable. `synchronous` is the connection's pragma as SQLite reports
+ * it (1 NORMAL, 2 FULL); `walSync` is 'commit' when SQLite syncs the WAL inside each commit (FULL),
+ * 'after-commit' when the writer syncs the WAL file itself after each commit, off the event loop,
+ * before acknowledging (the same on-disk guarantee as FULL), 'none' when commits are not synced.
+ */
+export interface WriterSettings { journalMode: string, synchronous: number, walSync: 'commit' | 'after-commit' | 'none' }
+export interface WriterOptions {
+  file: string
+  durability: 'full' | 'normal'
+  /** full durability only: sync the WAL after each commit outside SQLite (the caller does it) */
+  syncAfterCommit?: boolean
+}
 
 export function serialiseError (err: unknown): OpError {
   const e = err as { name?: string, message?: string, code?: string }
@@ -21,30 +30,42 @@ export function serialiseError (err: unknown): OpError {
 export interface WriterCore {
   settings: WriterSettings
   applied: string[]
+  /** the WAL file, which the caller syncs when settings.walSync is 'after-commit' */
+  walFile: string
   runBatch (ops: OpRequest[]): OpResult[]
   close (): void
 }
 
-export function openWriter ({ file, durability }: WriterOptions): WriterCore {
+export function openWriter ({ file, durability, syncAfterCommit = false }: WriterOptions): WriterCore {
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
-  db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`)
+  // In WAL mode FULL is NORMAL plus a sync of the WAL after each commit; with syncAfterCommit the
+  // caller does that sync itself, asynchronously, and acknowledges only once it has completed.
+  const walSync = durability === 'normal' ? 'none' : syncAfterCommit ? 'after-commit' : 'commit'
+  db.pragma(`synchronous = ${walSync === 'commit' ? 'FULL' : 'NORMAL'}`)
   db.pragma('busy_timeout = 5000')
   db.pragma('foreign_keys = ON')
   const applied = migrate(db, areas)
   const writeOps: Record<string, WriteOp> = Object.assign({ ping: () => true }, ...areas.map((a) => a.writeOps))
+  const opFn = (op: string): WriteOp => {
+    const fn = writeOps[op]
+    if (!fn) throw new Error(`unknown write op ${op}`)
+    return fn
+  }
 
-  // each op in its own savepoint, so a failing op rolls back alone (prepared once: a nested
-  // db.transaction() per op would build a wrapper on every write)
+  // The common case: every op succeeds, and the batch runs as one plain transaction.
+  const allOrNothing = db.transaction((ops: OpRequest[]): OpResult[] => ops.map(({ op, args }) => ({ ok: true, value: opFn(op)(db, args) })))
+  // After a failure the batch is rolled back and run again with each op in its own savepoint, so a
+  // failing op rolls back alone (ops are functions of the database and their arguments: re-running
+  // one after a rollback does the same). Savepoints prepared once: a nested db.transaction() per op
+  // would build a wrapper on every write.
   const savepoint = db.prepare('SAVEPOINT op')
   const release = db.prepare('RELEASE op')
   const rollbackTo = db.prepare('ROLLBACK TO op')
-  const inTransaction = db.transaction((ops: OpRequest[]): OpResult[] => ops.map(({ op, args }): OpResult => {
-    const fn = writeOps[op]
-    if (!fn) return { ok: false, error: { name: 'Error', message: `unknown write op ${op}` } }
+  const opByOp = db.transaction((ops: OpRequest[]): OpResult[] => ops.map(({ op, args }): OpResult => {
     savepoint.run()
     try {
-      const value = fn(db, args)
+      const value = opFn(op)(db, args)
       release.run()
       return { ok: true, value }
     } catch (err) {
@@ -55,15 +76,20 @@ export function openWriter ({ file, durability }: WriterOptions): WriterCore {
   }))
 
   return {
-    settings: { journalMode: db.pragma('journal_mode', { simple: true }) as string, synchronous: db.pragma('synchronous', { simple: true }) as number },
+    settings: { journalMode: db.pragma('journal_mode', { simple: true }) as string, synchronous: db.pragma('synchronous', { simple: true }) as number, walSync },
     applied,
+    walFile: `${file}-wal`,
     runBatch (ops) {
       try {
-        return inTransaction(ops)
-      } catch (err) {
-        // the commit itself failed (disk full, I/O error): nothing of the batch is stored
-        const error = serialiseError(err)
-        return ops.map(() => ({ ok: false as const, error }))
+        return allOrNothing(ops)
+      } catch {
+        try {
+          return opByOp(ops)
+        } catch (err) {
+          // the commit itself failed (disk full, I/O error): nothing of the batch is stored
+          const error = serialiseError(err)
+          return ops.map(() => ({ ok: false as const, error }))
+        }
       }
     },
     close () {
