@@ -1,7 +1,7 @@
 // Ingest benchmark: our hub (fresh data dir, default durability) against the bare Fastify floor,
 // single-event POSTs at 50 connections and 1000-event batches, alternating over rounds.
 import { join } from 'node:path'
-import { ROOT, startServer, autocannon, median, tempDataDir, fmt } from './lib.js'
+import { ROOT, startServer, autocannon, median, tempDataDir, fmt, cpuSeconds } from './lib.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
@@ -16,9 +16,12 @@ async function runOne (target, scenario) {
     ? await startServer(join(ROOT, 'dist/server.js'), { MCP_HOST: '127.0.0.1', MCP_PORT: '0', MCP_DATA_DIR: data.dir, MCP_ADMIN_PASSWORD: PASSWORD, MCP_INGEST_RATE_LIMIT_MAX: '100000000', MCP_LOG_LEVEL: 'info' })
     : await startServer(join(ROOT, 'bench/floor.js'))
   try {
+    const cpuBefore = cpuSeconds(server.child.pid)
     const r = await autocannon({ url: `${server.url}/events`, connections: scenario.connections, duration: DURATION, body: scenario.body })
+    const cpu = cpuSeconds(server.child.pid) - cpuBefore
     const non2xx = r.non2xx + r.errors
-    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx }
+    // CPU per event varies less between runs than requests/s: it does not depend on the load generator
+    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx, cpuUsPerEvent: cpu * 1e6 / (r.requests.total * scenario.events) }
   } finally {
     await server.stop()
     data?.remove()
@@ -37,14 +40,14 @@ export async function runIngestBench () {
       // alternate the order so drift on the machine hits both alike
       for (const target of round % 2 ? ['hub', 'floor'] : ['floor', 'hub']) runs[target].push(await runOne(target, scenario))
     }
-    const summary = (list) => ({ rps: median(list.map((x) => x.rps)), p50: median(list.map((x) => x.p50)), p99: median(list.map((x) => x.p99)), errors: list.reduce((a, x) => a + x.non2xx, 0) })
+    const summary = (list) => ({ rps: median(list.map((x) => x.rps)), p50: median(list.map((x) => x.p50)), p99: median(list.map((x) => x.p99)), cpuUsPerEvent: median(list.map((x) => x.cpuUsPerEvent)), errors: list.reduce((a, x) => a + x.non2xx, 0) })
     const floor = summary(runs.floor)
     const hub = summary(runs.hub)
     const row = { scenario: scenario.name, floor, hub, ratio: hub.rps / floor.rps, hubEventsPerSec: hub.rps * scenario.events }
     results.push(row)
     console.log(`\n## ingest: ${scenario.name} (median of ${ROUNDS} rounds × ${DURATION} s)`)
-    console.log(`  floor  ${fmt(floor.rps).padStart(8)} req/s   p50 ${floor.p50} ms   p99 ${floor.p99} ms`)
-    console.log(`  hub    ${fmt(hub.rps).padStart(8)} req/s   p50 ${hub.p50} ms   p99 ${hub.p99} ms   non-2xx/errors ${hub.errors}`)
+    console.log(`  floor  ${fmt(floor.rps).padStart(8)} req/s   p50 ${floor.p50} ms   p99 ${floor.p99} ms   server CPU ${fmt(floor.cpuUsPerEvent, 1)} µs/event`)
+    console.log(`  hub    ${fmt(hub.rps).padStart(8)} req/s   p50 ${hub.p50} ms   p99 ${hub.p99} ms   server CPU ${fmt(hub.cpuUsPerEvent, 1)} µs/event   non-2xx/errors ${hub.errors}`)
     console.log(`  ratio  ${fmt(row.ratio, 2)} of the floor${scenario.events > 1 ? `   hub ${fmt(row.hubEventsPerSec)} events/s stored` : ''}`)
   }
   return results

@@ -54,6 +54,28 @@ export function storeContract (t: Tap, engine: EngineUnderTest) {
     t.equal(await store.events.count(), 3)
   })
 
+  t.test(`${engine.name}: a large batch mixing events with and without producer ids keeps batch order in seq`, async (t) => {
+    const { store } = await engine.open(t)
+    const [known] = await store.events.append([ev({ source: 'mix', producerId: 'dup' })])
+    // 250 plain events (more than one multi-row chunk) with keyed ones and a duplicate among them
+    const batch = Array.from({ length: 260 }, (_, i) =>
+      i === 7 ? ev({ source: 'mix', producerId: 'dup', payloadJson: '{"i":7}' })
+        : i % 26 === 13 ? ev({ source: 'mix', producerId: `k-${i}`, payloadJson: `{"i":${i}}` })
+          : ev({ type: `plain.${i % 3}`, payloadJson: `{"i":${i}}` }))
+    const out = await store.events.append(batch)
+    t.equal(out.length, 260)
+    t.same(out[7], { id: known.id, seq: known.seq, duplicate: true }, 'the duplicate answers with the stored event')
+    const fresh = out.filter((o) => !o.duplicate)
+    t.equal(fresh.length, 259)
+    t.ok(fresh.every((o, i) => i === 0 || o.seq > fresh[i - 1].seq), 'seq follows the order of the batch')
+    t.equal(new Set(fresh.map((o) => o.seq)).size, 259, 'every seq is its own')
+    for (const i of [0, 1, 99, 100, 101, 13, 199, 200, 259]) {
+      const got = await store.events.get(out[i].id)
+      t.same(got && { seq: got.seq, payload: got.payload, id: got.id }, { seq: out[i].seq, payload: { i }, id: batch[i].id }, `item ${i} is stored under its seq`)
+    }
+    t.equal(await store.events.count(), 260)
+  })
+
   t.test(`${engine.name}: query filters, newest first, seq paging`, async (t) => {
     const { store } = await engine.open(t)
     const base = Date.UTC(2026, 0, 1)

@@ -6,6 +6,30 @@ import { severityNumber } from '../port.js'
 import { sql, statementCache, type SqliteArea } from './area.js'
 import type { GroupCommitWriter } from './group-commit.js'
 
+const INSERT = 'INSERT INTO events (id, type, source, severity, severity_number, time, producer_id, traceparent, payload, received_at)'
+const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+const COLUMNS = 10
+/** rows per multi-row INSERT (SQLite binds at most 32,766 parameters) */
+const CHUNK = 100
+// built once per size: the statement cache then finds them by a string whose hash V8 keeps
+const multiInsertSql: string[] = []
+const multiInsert = (rows: number) => (multiInsertSql[rows] ??= `${INSERT} VALUES ${new Array(rows).fill(ROW).join(', ')}`)
+
+/** Writes an event's columns into `values` from `at`; returns the next position. */
+function bindRow (values: unknown[], at: number, e: NewEvent): number {
+  values[at] = e.id
+  values[at + 1] = e.type
+  values[at + 2] = e.source
+  values[at + 3] = e.severity
+  values[at + 4] = e.severity ? severityNumber(e.severity) : null
+  values[at + 5] = e.time
+  values[at + 6] = e.producerId
+  values[at + 7] = e.traceparent
+  values[at + 8] = e.payloadJson
+  values[at + 9] = e.receivedAt
+  return at + COLUMNS
+}
+
 /** The smallest ULID of a millisecond: every id of an event received at or after `ms` sorts at or above it. */
 const ulidFloor = (ms: number) => encodeTime(Math.max(0, Math.floor(ms)), 10) + '0000000000000000'
 
@@ -37,18 +61,42 @@ export const eventsArea: SqliteArea = {
   writeOps: {
     'events.append' (db, events: NewEvent[]): AppendOutcome[] {
       const q = sql(db)
-      const insert = q(`INSERT INTO events (id, type, source, severity, severity_number, time, producer_id, traceparent, payload, received_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+      const outcomes: AppendOutcome[] = new Array(events.length)
+      // Events without a producer id cannot be duplicates: they go in by multi-row INSERTs (one
+      // statement per chunk instead of one per row), and their seqs are the consecutive rowids the
+      // statement assigned. Events with one go one by one, so each can find an earlier duplicate.
+      let run: number[] = []
+      const flush = () => {
+        for (let at = 0; at < run.length;) {
+          const n = Math.min(CHUNK, run.length - at)
+          const values: unknown[] = new Array(n * COLUMNS)
+          for (let k = 0, v = 0; k < n; k++) v = bindRow(values, v, events[run[at + k]])
+          const r = q(multiInsert(n)).run(values)
+          if (r.changes !== n) throw new Error(`inserted ${r.changes} of ${n} events`)
+          const first = Number(r.lastInsertRowid) - n + 1
+          for (let k = 0; k < n; k++) { const i = run[at + k]; outcomes[i] = { id: events[i].id, seq: first + k, duplicate: false } }
+          at += n
+        }
+        run = []
+      }
+      const insertOne = q(`${INSERT} VALUES ${ROW} ON CONFLICT DO NOTHING`)
       const existing = q("SELECT id, seq FROM events WHERE coalesce(source, '') = ? AND producer_id = ?")
-      return events.map((e) => {
-        const r = insert.run(e.id, e.type, e.source, e.severity, e.severity ? severityNumber(e.severity) : null,
-          e.time, e.producerId, e.traceparent, e.payloadJson, e.receivedAt)
-        if (r.changes === 1) return { id: e.id, seq: Number(r.lastInsertRowid), duplicate: false }
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i]
+        if (e.producerId === null) { run.push(i); continue }
+        // keep the order of seqs the order of the batch
+        flush()
+        const values: unknown[] = new Array(COLUMNS)
+        bindRow(values, 0, e)
+        const r = insertOne.run(values)
+        if (r.changes === 1) { outcomes[i] = { id: e.id, seq: Number(r.lastInsertRowid), duplicate: false }; continue }
         // source + producer id already stored (earlier, or earlier in this very batch)
         const row = existing.get(e.source ?? '', e.producerId) as { id: string, seq: number } | undefined
         if (!row) throw new Error(`event ${e.id} was neither inserted nor found`)
-        return { id: row.id, seq: row.seq, duplicate: true }
-      })
+        outcomes[i] = { id: row.id, seq: row.seq, duplicate: true }
+      }
+      flush()
+      return outcomes
     },
     /** Deletes at most `limit` events received before `before`; the caller repeats until fewer come back. */
     'events.prune' (db, { before, limit }: { before: number, limit: number }): number {
