@@ -80,6 +80,32 @@ t.test('sqlite: a write is acknowledged only once the WAL sync after its commit 
   t.equal(await store.events.count(), 41)
 })
 
+t.test('sqlite: appends committed together run as one call, and a failing write in their batch fails alone', async (t) => {
+  // without the failing write the appends run merged; with it the batch is run again op by op
+  for (const [writerMode, withFailure] of [['inline', false], ['inline', true], ['thread', false], ['thread', true]] as const) {
+    const store = await createSqliteStore({ dataDir: tempDir(t), writerMode })
+    t.teardown(() => store.close())
+    // one turn of the loop: appends (two of them the same source + producer id), a failing write
+    // (a checkpoint of an entry that does not exist), and more appends after it
+    const keyed = () => ({ ...newEvent('merged'), source: 'svc', producerId: 'same' })
+    const before = Array.from({ length: 10 }, () => store.events.append([newEvent('merged')]))
+    const first = store.events.append([keyed()])
+    const second = store.events.append([keyed(), newEvent('merged')])
+    const failing = withFailure ? store.audit.addCheckpoint({ seq: 99, hash: 'f'.repeat(64), time: new Date().toISOString(), keyId: 'k', signature: 's' }) : null
+    const after = Array.from({ length: 10 }, () => store.events.append([newEvent('merged')]))
+    if (failing) await t.rejects(failing, /does not match/, `${writerMode}: the bad write fails`)
+    const outcomes = await Promise.all([...before, first, second, ...after])
+    t.equal(outcomes.length, 22, `${writerMode}: every append answers`)
+    const [[a], [b, c]] = [await first, await second]
+    t.same([a.duplicate, b.duplicate, c.duplicate], [false, true, false], 'a duplicate across requests of one commit is found')
+    t.equal(b.id, a.id)
+    const seqs = outcomes.flat().filter((o) => !o.duplicate).map((o) => o.seq)
+    t.equal(new Set(seqs).size, 22, 'each stored event its own seq')
+    t.equal(await store.events.count(), 22)
+    t.equal((await store.audit.checkpoints(1000)).length, 0, 'nothing of the failing write is stored')
+  }
+})
+
 t.test('sqlite: a failed WAL sync fails its writes and refuses every later one', async (t) => {
   let fail = true
   const store = await createSqliteStore({

@@ -25,6 +25,11 @@ export interface SqliteArea {
   exportTables?: ExportTable[]
   /** keyed by op name, which must start with `${name}.` */
   writeOps: Record<string, WriteOp>
+  /**
+   * Ops that take a list and answer one result per item, in order, whatever the list: the writer may
+   * run consecutive calls as one call on the lists joined (and after a failure runs them apart again).
+   */
+  concatenableOps?: string[]
 }
 
 /** Prepares each statement once per connection. */

@@ -58,6 +58,7 @@ export const eventsArea: SqliteArea = {
     `,
   }],
   exportTables: [{ table: 'events', key: 'id', order: 'seq' }],
+  concatenableOps: ['events.append'],
   writeOps: {
     'events.append' (db, events: NewEvent[]): AppendOutcome[] {
       const q = sql(db)

@@ -53,8 +53,25 @@ export function openWriter ({ file, durability, syncAfterCommit = false }: Write
     return fn
   }
 
+  // Consecutive ops of a concatenable kind (list in, list out, one result per item) run as one call:
+  // a batch of single-event appends becomes one multi-row statement instead of one per request.
+  const concatenable = new Set(areas.flatMap((a) => a.concatenableOps ?? []))
+  const runOps = (ops: OpRequest[]): OpResult[] => {
+    const results: OpResult[] = new Array(ops.length)
+    for (let i = 0; i < ops.length;) {
+      const { op } = ops[i]
+      let end = i + 1
+      if (concatenable.has(op)) while (end < ops.length && ops[end].op === op) end++
+      if (end - i === 1) { results[i] = { ok: true, value: opFn(op)(db, ops[i].args) }; i = end; continue }
+      const lists = ops.slice(i, end).map((o) => o.args as unknown[])
+      const values = opFn(op)(db, lists.flat()) as unknown[]
+      for (let k = i, at = 0; k < end; at += lists[k - i].length, k++) results[k] = { ok: true, value: values.slice(at, at + lists[k - i].length) }
+      i = end
+    }
+    return results
+  }
   // The common case: every op succeeds, and the batch runs as one plain transaction.
-  const allOrNothing = db.transaction((ops: OpRequest[]): OpResult[] => ops.map(({ op, args }) => ({ ok: true, value: opFn(op)(db, args) })))
+  const allOrNothing = db.transaction(runOps)
   // After a failure the batch is rolled back and run again with each op in its own savepoint, so a
   // failing op rolls back alone (ops are functions of the database and their arguments: re-running
   // one after a rollback does the same). Savepoints prepared once: a nested db.transaction() per op
