@@ -139,6 +139,8 @@ export function createStreamHub (opts: StreamOptions) {
 
     /** peakBufferedBytes: the most any one client ever had waiting in memory */
     stats: () => ({ clients: clients.size, slowDisconnects, sent, peakBufferedBytes }),
+    /** whether any client is connected: sources skip building messages nobody would get */
+    hasClients: () => clients.size > 0,
 
     close () {
       clearInterval(heartbeat)

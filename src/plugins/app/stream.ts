@@ -38,6 +38,7 @@ export default fp(async (app) => {
   hub.register({
     kind: 'event',
     subscribe: (emit) => app.bus.subscribe('event.stored', ({ events }) => {
+      if (!hub.hasClients()) return
       for (const e of events) emit({ kind: 'event', seq: e.seq, type: e.type, data: e })
     }),
     replay: async (afterSeq, limit) => (await app.store.events.query({ afterSeq, order: 'asc', limit }))
@@ -46,6 +47,7 @@ export default fp(async (app) => {
   hub.register({
     kind: 'audit',
     subscribe: (emit) => app.bus.subscribe('audit.appended', ({ entries }) => {
+      if (!hub.hasClients()) return
       for (const e of entries) emit({ kind: 'audit', seq: e.seq, type: e.action, data: e })
     }),
     replay: async (afterSeq, limit) => (await app.store.audit.range(afterSeq + 1, Number.MAX_SAFE_INTEGER, limit))
