@@ -1,5 +1,5 @@
 // npm run bench: every benchmark. `npm run bench -- ingest scrape` runs only those suites.
-// BENCH_ROUNDS (default 5) and BENCH_DURATION (seconds, default 5) set the ingest rounds.
+// BENCH_ROUNDS (default 5), BENCH_DURATION (seconds, default 5) and BENCH_WARMUP (seconds, default 2) set the ingest rounds.
 import { runIngestBench } from './ingest.js'
 import { runScrapeBench } from './scrape.js'
 import { runProbeBench } from './probe.js'

@@ -4,7 +4,7 @@
 import { createServer } from 'node:http'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ROOT, startServer, autocannon, tempDataDir, fmt } from './lib.js'
+import { startHub, autocannon, tempDataDir, fmt } from './lib.js'
 
 const PASSWORD = 'bench-password-123'
 const auth = 'Basic ' + Buffer.from(`admin:${PASSWORD}`).toString('base64')
@@ -20,7 +20,7 @@ export async function runScrapeBench ({ services = 2000, duration = Number(proce
     lines.push(`  - name: svc-${i}`, `    url: http://127.0.0.1:${port}/${i % 20 === 0 ? 'down' : 'ok'}/${i}`, '    interval: 60000', '    timeout: 5000', `    tags: [team-${i % 10}]`)
   }
   writeFileSync(file, lines.join('\n') + '\n')
-  const hub = await startServer(join(ROOT, 'dist/server.js'), {
+  const hub = await startHub({
     MCP_HOST: '127.0.0.1', MCP_PORT: '0', MCP_DATA_DIR: data.dir, MCP_ADMIN_PASSWORD: PASSWORD, MCP_CONFIG: file,
     MCP_HEALTH_SCHEDULER: 'false', MCP_RATE_LIMIT_MAX: '100000000', MCP_LOG_LEVEL: 'info',
   })
