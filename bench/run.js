@@ -5,10 +5,13 @@ import { runScrapeBench } from './scrape.js'
 import { runProbeBench } from './probe.js'
 import { runAuditBench } from './audit.js'
 import { runDashboardBench } from './dashboard.js'
+import { runPartsBench } from './parts.js'
 
 const only = process.argv.slice(2)
 const suites = [
   ['ingest', runIngestBench],
+  // only when named: where single-event ingest time goes, stage by stage (about 2 minutes)
+  ['parts', runPartsBench, { onlyWhenNamed: true }],
   ['scrape', runScrapeBench],
   ['probe', async () => { console.log('\n## probe'); return runProbeBench() }],
   ['dashboard', runDashboardBench],
@@ -23,7 +26,7 @@ const suites = [
   }],
 ]
 console.log(`MCP Server benchmarks — ${new Date().toISOString()} — node ${process.version}`)
-for (const [name, run] of suites) {
-  if (only.length && !only.includes(name)) continue
+for (const [name, run, opts] of suites) {
+  if (only.length ? !only.includes(name) : opts?.onlyWhenNamed) continue
   await run()
 }
