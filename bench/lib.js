@@ -17,8 +17,8 @@ export function pinnedNode (core, args, opts = {}) {
 }
 
 /** Starts a server script; resolves with { url, stop } once it prints its listening address. */
-export function startServer (script, env = {}, nodeArgs = []) {
-  const child = pinnedNode(0, [...nodeArgs, script], { env: { ...process.env, ...env } })
+export function startServer (script, env = {}) {
+  const child = pinnedNode(0, [script], { env: { ...process.env, ...env } })
   let out = ''
   let err = ''
   child.stderr.on('data', (d) => { err += d })
@@ -81,9 +81,5 @@ export function cpuSeconds (pid) {
   }
 }
 
-// the node flags of `npm start`, so the hub is measured as it runs
-const START = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start
-const HUB_NODE_FLAGS = (/^node((?: --\S+)*) dist\/server\.js$/.exec(START)?.[1] ?? '').trim().split(' ').filter(Boolean)
-
-/** Starts the hub (dist/server.js) as `npm start` does, with `env`. */
-export const startHub = (env) => startServer(join(ROOT, 'dist/server.js'), env, HUB_NODE_FLAGS)
+/** Starts the hub (dist/server.js, which `npm start` runs) with `env`. */
+export const startHub = (env) => startServer(join(ROOT, 'dist/server.js'), env)

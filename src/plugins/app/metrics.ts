@@ -7,6 +7,7 @@ import type { onResponseHookHandler } from 'fastify'
 import { collectDefaultMetrics, type Registry } from 'prom-client'
 import { createMetrics, UPTIME_WINDOWS, type Summary, type UptimeWindow } from '../../domain/metrics.js'
 import { RouteDurations } from '../../domain/route-durations.js'
+import { hookList } from '../route-hooks.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -46,8 +47,7 @@ export default fp(async (app) => {
   app.addHook('onRoute', (route) => {
     const record = durations.route(route.url)
     const observe: onResponseHookHandler = (req, reply, done) => { record(req.method, reply.statusCode, reply.elapsedTime / 1000); done() }
-    const own = route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]
-    route.onResponse = [...own, observe]
+    route.onResponse = [...hookList(route.onResponse), observe]
   })
   collectDefaultMetrics({ register: metrics.registry })
   // gauges that prom-client names *_total, which promtool rightly flags: counts of the moment, not counters

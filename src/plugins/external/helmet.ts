@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import helmet from 'helmet'
 import type { onRequestHookHandler } from 'fastify'
+import { hookList } from '../route-hooks.js'
 
 declare module 'fastify' {
   interface RouteShorthandOptions {
@@ -30,8 +31,7 @@ export default fp(async (app) => {
   const headers: onRequestHookHandler = (req, reply, done) => { setHeaders(req.raw, reply.raw, (err) => done(err as Error | undefined)) }
   app.addHook('onRoute', (route) => {
     if (route.helmet === false) return
-    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
-    route.onRequest = [headers, ...own]
+    route.onRequest = [headers, ...hookList(route.onRequest)]
   })
   // unknown paths answer from the not-found handler, which no route hook covers
   app.addHook('onRequest', (req, reply, done) => {
