@@ -128,8 +128,7 @@ t.test('sqlite: writes that arrive together share one commit', async (t) => {
   const db = new Database(store.file, { readonly: true })
   t.teardown(() => db.close())
   const before = db.pragma('data_version', { simple: true })
-  const mk = (_i: number) => ({ id: ulid(), type: 'g', source: null, severity: null, time: null, producerId: null, traceparent: null, payloadJson: '{}', receivedAt: Date.now() })
-  await Promise.all(Array.from({ length: 200 }, (_, i) => store.events.append([mk(i)])))
+  await Promise.all(Array.from({ length: 200 }, () => store.events.append([newEvent('g')])))
   // data_version changes once per commit seen by this connection; 200 appends in far fewer commits
   const commits = (db.pragma('data_version', { simple: true }) as number) - (before as number)
   t.ok(commits >= 1 && commits <= 5, `200 concurrent appends took ${commits} commit(s)`)
@@ -139,8 +138,7 @@ t.test('sqlite: writes that arrive together share one commit', async (t) => {
 t.test('sqlite: a full write queue refuses with StoreOverloadedError, and loses nothing it accepted', async (t) => {
   const store = await createSqliteStore({ dataDir: tempDir(t), writeQueueMax: 10 })
   t.teardown(() => store.close())
-  const mk = (_i: number) => ({ id: ulid(), type: 'o', source: null, severity: null, time: null, producerId: null, traceparent: null, payloadJson: '{}', receivedAt: Date.now() })
-  const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => store.events.append([mk(i)])))
+  const results = await Promise.allSettled(Array.from({ length: 100 }, () => store.events.append([newEvent('o')])))
   const refused = results.filter((r) => r.status === 'rejected')
   const accepted = results.filter((r) => r.status === 'fulfilled')
   t.ok(refused.length > 0, `${refused.length} refused`)
