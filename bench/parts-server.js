@@ -7,12 +7,12 @@ import rateLimit from '@fastify/rate-limit'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createEventService } from '../dist/domain/events.js'
+import { createEventService } from '../dist/domain/events/event-log.js'
 import { createSqliteStore } from '../dist/store/sqlite/sqlite-store.js'
-import { createBus } from '../dist/domain/bus.js'
+import { createBus } from '../dist/domain/shared/bus.js'
 import { Event, EventInput } from '../dist/schemas/events.js'
 import { loggerOptions } from '../dist/app.js'
-import { lazyChildLogger } from '../dist/routes/lazy-child-logger.js'
+import { lazyChildLogger } from '../dist/http/lazy-child-logger.js'
 
 const stage = Number(process.env.BENCH_STAGE ?? 0)
 // from stage 1 the logger and the route's logging are the hub's

@@ -11,7 +11,7 @@ import authPlugin from './plugins/app/auth.js'
 import eventsPlugin from './plugins/app/events.js'
 import healthPlugin from './plugins/app/health.js'
 import auditPlugin from './plugins/app/audit.js'
-import registryPlugin from './plugins/app/registry.js'
+import contextPlugin from './plugins/app/context.js'
 import notifierPlugin from './plugins/app/notifier.js'
 import dashboardPlugin from './plugins/app/dashboard.js'
 import streamPlugin from './plugins/app/stream.js'
@@ -36,8 +36,7 @@ import { notifierSchemas } from './schemas/notifier.js'
 import notifierRoutes from './routes/notifier.js'
 import metricsPlugin from './plugins/app/metrics.js'
 import metricsRoutes, { metricsSchemas } from './routes/metrics.js'
-import { InputError } from './domain/errors.js'
-import { StoreClosedError, StoreOverloadedError } from './store/port.js'
+import errorsPlugin from './plugins/app/errors.js'
 
 export interface BuildOptions {
   /** pino options or false; the server passes its logger config, tests usually none */
@@ -71,36 +70,6 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   app.addSchema(ErrorResponse)
   for (const s of [...sharedSchemas, ...healthSchemas, ...auditSchemas, ...contextSchemas, ...notifierSchemas, ...metricsSchemas]) app.addSchema(s)
 
-  // One root error handler: 4xx pass through with their message; 5xx are logged and hidden.
-  app.setErrorHandler((err: Error & { statusCode?: number, headers?: Record<string, string>, validation?: unknown, extra?: Record<string, unknown> }, req, reply) => {
-    if (err instanceof StoreOverloadedError) {
-      return reply.code(503).header('retry-after', String(err.retryAfterSeconds)).send({ statusCode: 503, error: 'Service Unavailable', message: err.message })
-    }
-    if (err instanceof StoreClosedError) {
-      return reply.code(503).header('retry-after', '5').send({ statusCode: 503, error: 'Service Unavailable', message: 'the hub is shutting down; retry shortly' })
-    }
-    if (err instanceof InputError) {
-      return reply.code(err.statusCode).send({ statusCode: err.statusCode, error: err.statusCode === 413 ? 'Payload Too Large' : 'Bad Request', message: err.message, ...err.extra })
-    }
-    const first = Array.isArray(err.validation) ? err.validation[0] as { keyword?: string, instancePath?: string, params?: { additionalProperty?: string } } : undefined
-    if (first?.keyword === 'additionalProperties' && first.params?.additionalProperty) {
-      // Ajv's "must NOT have additional properties" does not say which: name it
-      const where = `${(err as { validationContext?: string }).validationContext ?? 'body'}${first.instancePath ?? ''}/${first.params.additionalProperty}`
-      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `${where} is not a known field`, code: 'FST_ERR_VALIDATION' })
-    }
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
-    if (err.headers) reply.headers(err.headers)
-    if (status >= 500) {
-      req.log.error({ err }, 'request failed')
-      return reply.code(status).send({ statusCode: status, error: 'Internal Server Error', message: `internal error (request ${req.id})` })
-    }
-    const error = ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests' } as Record<number, string>)[status] ?? 'Error'
-    return reply.code(status).send({ statusCode: status, error, message: err.message, ...((err as { code?: string }).code ? { code: (err as { code?: string }).code } : {}) })
-  })
-  app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` })
-  })
-
   try {
     await registerAll(app, config)
   } catch (err) {
@@ -113,6 +82,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
 
 async function registerAll (app: FastifyInstance, config: Config) {
   await app.register(configPlugin, { config })
+  await app.register(errorsPlugin)
   await app.register(sensible)
   await app.register(helmet)
   await app.register(cors)
@@ -123,7 +93,7 @@ async function registerAll (app: FastifyInstance, config: Config) {
   await app.register(authPlugin)
   await app.register(eventsPlugin)
   await app.register(auditPlugin)
-  await app.register(registryPlugin)
+  await app.register(contextPlugin)
   // the notifier listens before health starts publishing transitions
   await app.register(notifierPlugin)
   await app.register(healthPlugin)

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
-import { describe } from './domain/validation.js'
+import { describe } from './domain/shared/validation.js'
 import { AlertRule, Channel, MaintenanceWindow } from './schemas/notifier.js'
-import { validateNotifierConfig } from './domain/notifier-config.js'
+import { validateNotifierConfig } from './domain/notifier/definitions.js'
 
 export const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 5050 }),

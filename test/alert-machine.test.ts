@@ -4,10 +4,10 @@ import t from 'tap'
 import { createHmac } from 'node:crypto'
 import {
   acknowledgeAlert, alertStatus, changeSeverity, matchesService, openAlert, resolveAlert, reviewAlert, severityOf, type OpenInput,
-} from '../src/domain/alert-machine.js'
-import { afterFailure, budgetOpensAt, retryDelay } from '../src/domain/outbox.js'
-import { isTimeZone, localTime, windowOpen } from '../src/domain/maintenance.js'
-import { buildPayload, groupKind, renderTemplate, signBody, snapshot } from '../src/domain/notification.js'
+} from '../src/domain/notifier/alert-machine.js'
+import { afterFailure, budgetOpensAt, retryDelay } from '../src/domain/notifier/outbox-rules.js'
+import { isTimeZone, localTime, windowOpen } from '../src/domain/notifier/maintenance-windows.js'
+import { buildPayload, groupKind, renderTemplate, signBody, snapshot } from '../src/domain/notifier/notification.js'
 import { loadConfig } from '../src/config.js'
 
 const base: OpenInput = { id: 'a1', ruleId: 'r', service: 'api', services: ['api'], severity: 'critical', cause: 'timeout', incidentId: null, channels: ['c'], suppressedBy: null, now: 1000 }

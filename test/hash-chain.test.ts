@@ -2,8 +2,8 @@ import t from 'tap'
 import { generateKeyPairSync } from 'node:crypto'
 import { statSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ChainVerifier, chainEntries, entryHash, GENESIS_HASH, keyIdOf, signCheckpoint, verifyBundle, type AuditDraft } from '../src/domain/hash-chain.js'
-import { loadSigningKey, SIGNING_KEY_FILE } from '../src/domain/audit-keys.js'
+import { ChainVerifier, chainEntries, entryHash, GENESIS_HASH, keyIdOf, signCheckpoint, verifyBundle, type AuditDraft } from '../src/domain/audit/hash-chain.js'
+import { loadSigningKey, SIGNING_KEY_FILE } from '../src/domain/audit/adapters/key-files.js'
 import { build, tempDir } from './helper.js'
 
 const draft = (i: number): AuditDraft => ({

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { initialState, nextState, type StateRecord } from '../src/domain/health-state.js'
-import { createScheduler, spreadOffset } from '../src/domain/scheduler.js'
-import type { Verdict } from '../src/domain/prober.js'
+import { initialState, nextState, type StateRecord } from '../src/domain/health/state-machine.js'
+import { createScheduler, spreadOffset } from '../src/domain/health/scheduler.js'
+import type { Verdict } from '../src/domain/health/adapters/prober.js'
 
 const th = { failureThreshold: 2, successThreshold: 3 }
 const run = (s: StateRecord, verdicts: Verdict[]) => verdicts.reduce<{ s: StateRecord, trail: string[] }>((acc, v, i) => {

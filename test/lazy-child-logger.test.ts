@@ -3,7 +3,7 @@ import t from 'tap'
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import type { FastifyBaseLogger } from 'fastify'
-import { lazyChildLogger } from '../src/routes/lazy-child-logger.js'
+import { lazyChildLogger } from '../src/http/lazy-child-logger.js'
 import { buildApp } from '../src/app.js'
 import { testConfig, tempDir } from './helper.js'
 

@@ -1,8 +1,8 @@
 // The notifier's SQLite area through the storage port: in-order delivery per channel, retention.
 import t from 'tap'
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.js'
-import { openAlert, resolveAlert } from '../src/domain/alert-machine.js'
-import type { OutboxMessage } from '../src/store/port.js'
+import { openAlert, resolveAlert } from '../src/domain/notifier/alert-machine.js'
+import type { OutboxMessage } from '../src/store/ports/notifier.js'
 import { tempDir } from './helper.js'
 
 const message = (id: string, channelId: string, createdAt: number, nextAttemptAt = createdAt): OutboxMessage => ({

@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { createProber, type ProbeTarget } from '../src/domain/prober.js'
-import { createTargetGuard } from '../src/domain/target-guard.js'
+import { createProber, type ProbeTarget } from '../src/domain/health/adapters/prober.js'
+import { createTargetGuard } from '../src/domain/shared/target-guard.js'
 import { tempDir } from './helper.js'
 
 const target = (url: string, over: Partial<ProbeTarget> = {}): ProbeTarget => ({

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { createServer as createTcpServer, type AddressInfo } from 'node:net'
 import type { LookupAddress } from 'node:dns'
-import { createProber, type ProbeTarget } from '../src/domain/prober.js'
-import { createTargetGuard, isMetadataAddress } from '../src/domain/target-guard.js'
+import { createProber, type ProbeTarget } from '../src/domain/health/adapters/prober.js'
+import { createTargetGuard, isMetadataAddress } from '../src/domain/shared/target-guard.js'
 import { startTargets } from './fixtures/targets.js'
 
 const target = (url: string, over: Partial<ProbeTarget> = {}): ProbeTarget => ({

@@ -1,6 +1,6 @@
 // http_request_duration_seconds: per-route recorders, cumulative buckets, and what the app records.
 import t from 'tap'
-import { RouteDurations } from '../src/domain/route-durations.js'
+import { RouteDurations } from '../src/domain/metrics/adapters/route-durations.js'
 import { build, adminHeaders } from './helper.js'
 
 const sample = (text: string, line: string) => {

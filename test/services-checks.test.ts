@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { ServiceTransition } from '../src/domain/bus.js'
+import type { ServiceTransition } from '../src/domain/health/topics.js'
 import { build, adminHeaders, tempDir } from './helper.js'
 import { startTargets } from './fixtures/targets.js'
 

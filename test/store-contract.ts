@@ -1,7 +1,8 @@
 // The storage port's contract: any engine (SQLite here, PostgreSQL later) runs this suite unchanged.
 // `open` returns a fresh, empty store on a location of its own; `reopen` opens the same location again.
 import { ulid } from 'ulidx'
-import type { Store, NewEvent } from '../src/store/port.js'
+import type { Store } from '../src/store/ports/store.js'
+import type { NewEvent } from '../src/store/ports/events.js'
 
 type Tap = typeof import('tap')['default']
 export interface EngineUnderTest {

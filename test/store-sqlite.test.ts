@@ -3,7 +3,7 @@ import { ulid } from 'ulidx'
 import Database from 'better-sqlite3'
 import { fdatasync } from 'node:fs'
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.js'
-import { StoreOverloadedError } from '../src/store/port.js'
+import { StoreOverloadedError } from '../src/store/ports/store.js'
 import { storeContract } from './store-contract.js'
 import { tempDir } from './helper.js'
 

@@ -2,7 +2,7 @@ import t from 'tap'
 import http from 'node:http'
 import net from 'node:net'
 import { build, adminAuth } from './helper.js'
-import { decodeStreamId, encodeStreamId } from '../src/domain/stream.js'
+import { decodeStreamId, encodeStreamId } from '../src/domain/stream/stream-hub.js'
 
 interface Frame { id?: string, event?: string, data?: { type: string, seq: number, data: any } }
 

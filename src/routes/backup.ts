@@ -3,9 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
 import { VerifyReport } from '../schemas/audit.js'
-import { exportLines, importBackup } from '../domain/backup.js'
-import { addTrustedKey } from '../domain/audit-keys.js'
-import { InputError } from '../domain/errors.js'
+import { exportLines, importBackup } from '../domain/backup/backup-service.js'
+import { addTrustedKey } from '../domain/audit/adapters/key-files.js'
+import { isDomainError } from '../domain/shared/errors.js'
 
 const ImportRefused = Type.Object({
   statusCode: Type.Integer(),
@@ -66,14 +66,14 @@ exists are skipped; an audit entry whose id exists must be the very same entry.`
       },
     },
   }, async (req) => {
-    if (typeof req.body !== 'string') throw new InputError('body must be NDJSON (Content-Type: application/x-ndjson)', 415)
+    if (typeof req.body !== 'string') throw app.httpErrors.unsupportedMediaType('body must be NDJSON (Content-Type: application/x-ndjson)')
     let outcome
     try {
       outcome = await importBackup(app.store, req.body, app.audit.trustedKeys())
     } catch (err) {
       // Logged, not audited: a refused import changed nothing, and an entry in a fresh hub's trail
       // would stop the corrected backup's trail from being restored.
-      if (err instanceof InputError) req.log.warn({ reason: err.message }, 'import refused')
+      if (isDomainError(err)) req.log.warn({ reason: err.message }, 'import refused')
       throw err
     }
     // the imported trail's keys are trusted from now on: its checkpoints verify here

@@ -4,16 +4,14 @@ import { ErrorRef, adminErrors } from '../schemas/common.js'
 import { ContextListQuery, ContextSnapshotQuery, contextKindSchemas, type ContextListQueryT } from '../schemas/context.js'
 import { AuditEntrySchema } from '../schemas/audit.js'
 import { Event } from '../schemas/events.js'
-import { CONTEXT_KINDS, type ContextKind } from '../store/port.js'
-import { RegistryError } from '../domain/registry.js'
-import { cursorCodec } from '../domain/cursor.js'
+import { CONTEXT_KINDS, type ContextKind } from '../domain/shared/names.js'
+import { cursorCodec } from '../domain/shared/cursor.js'
 
 const cursor = cursorCodec('c1.')
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.auth.admin)
   const security = [{ basicAuth: [] }]
-  const asHttp = (err: unknown) => err instanceof RegistryError ? Object.assign(new Error(err.message), { statusCode: err.statusCode }) : err
 
   app.get('/context', {
     schema: {
@@ -35,9 +33,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => {
     const { limit } = req.query
     const [models, agents, tasks, audit, events] = await Promise.all([
-      app.registry.list('models', { limit }),
-      app.registry.list('agents', { limit }),
-      app.registry.list('tasks', { limit }),
+      app.context.list('models', { limit }),
+      app.context.list('agents', { limit }),
+      app.context.list('tasks', { limit }),
       app.audit.query({ limit }),
       app.events.query({ limit }),
     ])
@@ -61,7 +59,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     }, async (req) => {
       const q = req.query as ContextListQueryT
-      const rows = await app.registry.list(kind as ContextKind, { status: q.status, name: q.name, afterId: q.cursor ? cursor.decodeText(q.cursor) : undefined, limit: q.limit + 1 })
+      const rows = await app.context.list(kind as ContextKind, { status: q.status, name: q.name, afterId: q.cursor ? cursor.decodeText(q.cursor) : undefined, limit: q.limit + 1 })
       const items = rows.slice(0, q.limit)
       return { items, nextCursor: rows.length > q.limit ? cursor.encode(items[items.length - 1].id) : null }
     })
@@ -69,7 +67,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     app.get(`/context/${kind}/:id`, {
       schema: { tags: ['context'], summary: `One ${one}`, security, params: Params, response: { 200: Type.Ref(item), 404: ErrorRef, ...adminErrors } },
     }, async (req, reply) => {
-      const found = await app.registry.get(kind, (req.params as { id: string }).id)
+      const found = await app.context.get(kind, (req.params as { id: string }).id)
       if (!found) return reply.notFound(`no ${one} with id ${(req.params as { id: string }).id}`)
       return found
     })
@@ -83,10 +81,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: Type.Ref(item), 409: ErrorRef, 503: ErrorRef, ...adminErrors },
       },
     }, async (req, reply) => {
-      try {
-        const created = await app.registry.create(kind, req.body as Record<string, unknown> & { name: string, status: string }, app.registry.whoOf(req))
-        return reply.code(201).send(created)
-      } catch (err) { throw asHttp(err) }
+      const created = await app.context.create(kind, req.body as Record<string, unknown> & { name: string, status: string }, app.context.whoOf(req))
+      return reply.code(201).send(created)
     })
 
     app.patch(`/context/${kind}/:id`, {
@@ -104,15 +100,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref(item), 404: ErrorRef, 409: ErrorRef, 503: ErrorRef, ...adminErrors },
       },
     }, async (req) => {
-      try {
-        return await app.registry.update(kind, (req.params as { id: string }).id, req.body as Record<string, unknown>, app.registry.whoOf(req))
-      } catch (err) { throw asHttp(err) }
+      return await app.context.update(kind, (req.params as { id: string }).id, req.body as Record<string, unknown>, app.context.whoOf(req))
     })
 
     app.delete(`/context/${kind}/:id`, {
       schema: { tags: ['context'], summary: `Delete a ${one} (audited)`, security, params: Params, response: { 204: Type.Null(), 404: ErrorRef, ...adminErrors } },
     }, async (req, reply) => {
-      const gone = await app.registry.delete(kind, (req.params as { id: string }).id, app.registry.whoOf(req))
+      const gone = await app.context.delete(kind, (req.params as { id: string }).id, app.context.whoOf(req))
       if (!gone) return reply.notFound(`no ${one} with id ${(req.params as { id: string }).id}`)
       return reply.code(204).send(null)
     })

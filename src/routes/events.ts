@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
-import { lazyChildLogger } from './lazy-child-logger.js'
+import { lazyChildLogger } from '../http/lazy-child-logger.js'
 import { BatchRejected, BatchResult, Event, EventPage, EventQuery, IngestBody } from '../schemas/events.js'
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {

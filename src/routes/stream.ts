@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
-import { StreamFullError } from '../domain/stream.js'
+import { StreamFullError } from '../domain/stream/stream-hub.js'
 
 const csv = (s?: string) => s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined
 

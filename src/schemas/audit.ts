@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { ACTOR_TYPES, OUTCOMES } from '../domain/hash-chain.js'
+import { ACTOR_TYPES, OUTCOMES } from '../domain/audit/hash-chain.js'
 import { Limit, Nullable, StringEnum } from './common.js'
 
 const Text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}) })

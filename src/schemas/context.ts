@@ -1,5 +1,5 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox'
-import { AGENT_STATUSES, MODEL_STATUSES, TASK_STATUSES } from '../domain/context-rules.js'
+import { AGENT_STATUSES, MODEL_STATUSES, TASK_STATUSES } from '../domain/context/status-rules.js'
 import { Limit, Nullable, StringEnum } from './common.js'
 
 const Id = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9._@:-]+$', description: 'chosen by the client, or a ULID when omitted' })

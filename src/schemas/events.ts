@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { SEVERITIES } from '../store/port.js'
+import { SEVERITIES } from '../domain/shared/names.js'
 import { Limit, Nullable, StringEnum } from './common.js'
 
 export const Severity = StringEnum(SEVERITIES, { description: 'OpenTelemetry severity text' })

@@ -1,8 +1,9 @@
 import fp from 'fastify-plugin'
+import { isDomainError } from '../../domain/shared/errors.js'
 import type { FastifyRequest } from 'fastify'
-import { createAuditService, SYSTEM_ACTOR, type AuditContext, type AuditService } from '../../domain/audit.js'
-import { loadSigningKey, loadTrustedKeys } from '../../domain/audit-keys.js'
-import type { AuditActor, AuditEntry, AuditTarget, Outcome } from '../../domain/hash-chain.js'
+import { createAuditService, SYSTEM_ACTOR, type AuditContext, type AuditService } from '../../domain/audit/audit-trail.js'
+import { loadSigningKey, loadTrustedKeys } from '../../domain/audit/adapters/key-files.js'
+import type { AuditActor, AuditEntry, AuditTarget, Outcome } from '../../domain/audit/hash-chain.js'
 
 type Audit = Omit<AuditService, 'recordFor'> & {
   /**
@@ -66,8 +67,8 @@ export default fp(async (app) => {
       try {
         out = await run()
       } catch (err) {
-        const status = (err as { statusCode?: number }).statusCode
-        if (status !== undefined && status < 500) await record(req, action, target, 'failure', metadata, (err as Error).message)
+        // a refusal (bad input, unknown id, conflict) is worth a failure entry; an outage is not the caller's doing
+        if (isDomainError(err) && err.kind !== 'unavailable') await record(req, action, target, 'failure', metadata, err.message)
         throw err
       }
       await record(req, action, target, 'success', metadata)

@@ -10,6 +10,13 @@ import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fa
 
 export interface Actor { type: 'user' | 'service' | 'agent' | 'system', id: string, name?: string }
 
+declare module '../../domain/shared/bus.js' {
+  interface BusTopics {
+    /** a refused login or token (the audit plugin records it) */
+    'auth.failed': { ip: string, user: string | null, route: string, requestId: string }
+  }
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     auth: {
@@ -41,12 +48,9 @@ export function resolveAdminPassword (configured: string | undefined, dataDir: s
   return { password, file, generated: true }
 }
 
-class HttpError extends Error {
-  constructor (readonly statusCode: number, message: string, readonly headers: Record<string, string> = {}) { super(message) }
-}
-
 export default fp(async (app) => {
   const { config, bus } = app
+  const { createError } = app.httpErrors
   const admin = resolveAdminPassword(config.adminPassword, config.dataDir)
   if (admin.generated) app.log.warn({ file: admin.file, user: config.adminUser }, 'no MCP_ADMIN_PASSWORD set: generated an admin password and saved it in this file (mode 0600)')
   else if (admin.file) app.log.info({ file: admin.file }, 'admin password read from the data dir')
@@ -64,7 +68,7 @@ export default fp(async (app) => {
   async function refuseIfLockedOut (req: FastifyRequest) {
     const state = await loginFailures(req, { increment: false })
     if (!state.isAllowed && state.remaining <= 0) {
-      throw new HttpError(429, `too many failed logins from this address; retry in ${state.ttlInSeconds} s`, { 'retry-after': String(state.ttlInSeconds) })
+      throw createError(429, `too many failed logins from this address; retry in ${state.ttlInSeconds} s`, { headers: { 'retry-after': String(state.ttlInSeconds) } })
     }
   }
 
@@ -82,7 +86,7 @@ export default fp(async (app) => {
       const okPass = sameSecret(password, passHash)
       if (!(okUser && okPass)) {
         await recordFailure(req, user)
-        throw new HttpError(401, 'invalid credentials')
+        throw createError(401, 'invalid credentials')
       }
       req.actor = { type: 'user', id: user }
     },
@@ -122,7 +126,7 @@ export default fp(async (app) => {
     const id = given ? matchToken(given) : undefined
     if (!id) {
       await recordFailure(req, null)
-      throw new HttpError(401, given ? 'invalid bearer token' : 'a bearer token is required', { 'www-authenticate': 'Bearer realm="MCP Server"' })
+      throw createError(401, given ? 'invalid bearer token' : 'a bearer token is required', { headers: { 'www-authenticate': 'Bearer realm="MCP Server"' } })
     }
     req.actor = { type: 'service', id }
   }
@@ -135,4 +139,4 @@ export default fp(async (app) => {
       await adminGuard(req, reply)
     },
   })
-}, { name: 'auth', dependencies: ['config', 'bus', '@fastify/rate-limit'] })
+}, { name: 'auth', dependencies: ['config', 'bus', 'sensible', '@fastify/rate-limit'] })

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { createBus, type Bus } from '../../domain/bus.js'
+import { createBus, type Bus } from '../../domain/shared/bus.js'
 
 declare module 'fastify' {
   interface FastifyInstance { bus: Bus }

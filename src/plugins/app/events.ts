@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
-import { scheduleRetention } from './retention.js'
-import { createEventService, type EventService } from '../../domain/events.js'
+import { scheduleRetention } from '../../http/periodic-job.js'
+import { createEventService, type EventService } from '../../domain/events/event-log.js'
 
 declare module 'fastify' {
   interface FastifyInstance { events: EventService }

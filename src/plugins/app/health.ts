@@ -2,12 +2,12 @@
 // decorates `app.health`. Services come from the config file (`services:`, re-read by reload()) and
 // from the API (stored).
 import fp from 'fastify-plugin'
-import { scheduleRetention } from './retention.js'
+import { scheduleRetention } from '../../http/periodic-job.js'
 import { ConfigError, readConfigFile } from '../../config.js'
-import { InputError } from '../../domain/errors.js'
-import { createHealthService, type HealthService } from '../../domain/health.js'
-import { createProber } from '../../domain/prober.js'
-import { createTargetGuard } from '../../domain/target-guard.js'
+import { isDomainError } from '../../domain/shared/errors.js'
+import { createHealthService, type HealthService } from '../../domain/health/health-service.js'
+import { createProber } from '../../domain/health/adapters/prober.js'
+import { createTargetGuard } from '../../domain/shared/target-guard.js'
 
 declare module 'fastify' {
   interface FastifyInstance { health: HealthService }
@@ -41,7 +41,7 @@ export default fp(async (app) => {
     await health.stop()
     await prober.close()
     // a bad service in the config file fails the start with the file and the field named
-    if (err instanceof InputError) throw new ConfigError(`${config.configFile ?? 'config'}: ${err.message}`)
+    if (isDomainError(err, 'invalid')) throw new ConfigError(`${config.configFile ?? 'config'}: ${err.message}`)
     throw err
   }
   app.decorate('health', health)

@@ -5,9 +5,10 @@
 import fp from 'fastify-plugin'
 import type { onResponseHookHandler } from 'fastify'
 import { collectDefaultMetrics, type Registry } from 'prom-client'
-import { createMetrics, UPTIME_WINDOWS, type Summary, type UptimeWindow } from '../../domain/metrics.js'
-import { RouteDurations } from '../../domain/route-durations.js'
-import { hookList } from '../route-hooks.js'
+import { createMetrics, type Summary } from '../../domain/metrics/adapters/hub-metrics.js'
+import { UPTIME_WINDOWS, type UptimeWindow } from '../../domain/metrics/service-series.js'
+import { RouteDurations } from '../../domain/metrics/adapters/route-durations.js'
+import { hookList } from '../../http/route-hooks.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -33,7 +34,7 @@ export default fp(async (app) => {
     eventsStored: () => eventsStored,
     auditEntries: () => auditEntries,
     async testsStatus () {
-      const task = await app.registry.latestTask('tests')
+      const task = await app.context.latestTask('tests')
       return task?.status === 'completed' ? 1 : task?.status === 'failed' ? 0 : null
     },
     deliveries: async () => (await app.notifier.stats()).deliveries,
@@ -102,4 +103,4 @@ export default fp(async (app) => {
     summary: metrics.summary,
     refreshUptime: refresh,
   })
-}, { name: 'metrics', dependencies: ['config', 'store', 'bus', 'health', 'notifier', 'registry', 'stream', 'audit'] })
+}, { name: 'metrics', dependencies: ['config', 'store', 'bus', 'health', 'notifier', 'context', 'stream', 'audit'] })

@@ -1,10 +1,11 @@
 // The notifier plugin: owns the undici Agent for outbound notifications, builds the notifier from the
 // config (its file sections are read-only through the API) and releases both on shutdown.
 import fp from 'fastify-plugin'
-import { scheduleRetention } from './retention.js'
+import { scheduleRetention } from '../../http/periodic-job.js'
 import { Agent } from 'undici'
 import { createRequire } from 'node:module'
-import { createNotifier, NotifierError, type Notifier } from '../../domain/notifier.js'
+import { isDomainError } from '../../domain/shared/errors.js'
+import { createNotifier, type Notifier } from '../../domain/notifier/notifier.js'
 import { ConfigError } from '../../config.js'
 
 declare module 'fastify' {
@@ -44,7 +45,7 @@ export default fp(async (app) => {
   } catch (err) {
     await dispatcher.close()
     // a bad config-file section fails the start, naming the entry
-    if (err instanceof NotifierError) throw new ConfigError(`MCP_CONFIG: ${err.message}`)
+    if (isDomainError(err)) throw new ConfigError(`MCP_CONFIG: ${err.message}`)
     throw err
   }
   app.decorate('notifier', notifier)

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { Store } from '../../store/port.js'
+import type { Store } from '../../store/ports/store.js'
 import { createSqliteStore } from '../../store/sqlite/sqlite-store.js'
 
 declare module 'fastify' {

@@ -1,9 +1,9 @@
 // The live stream: decorates `stream` (the hub of Server-Sent Events clients). Each area registers
 // a source for its kind; this plugin registers the events source.
 import fp from 'fastify-plugin'
-import { scheduleRetention } from './retention.js'
+import { scheduleRetention } from '../../http/periodic-job.js'
 import type { FastifyInstance } from 'fastify'
-import { createStreamHub, type StreamHub } from '../../domain/stream.js'
+import { createStreamHub, type StreamHub } from '../../domain/stream/stream-hub.js'
 
 const DAY = 86_400_000
 

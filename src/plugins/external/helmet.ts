@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import helmet from 'helmet'
 import type { onRequestHookHandler } from 'fastify'
-import { hookList } from '../route-hooks.js'
+import { hookList } from '../../http/route-hooks.js'
 
 declare module 'fastify' {
   interface RouteShorthandOptions {

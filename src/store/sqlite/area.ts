@@ -32,6 +32,14 @@ export interface SqliteArea {
   concatenableOps?: string[]
 }
 
+/** What an area's store submits its write ops to (the group-commit writer). */
+export interface Writer {
+  /** queues one op; `weight` counts against the queue bound (rows, usually) */
+  submit<T> (op: string, args: unknown, weight?: number): Promise<T>
+  /** runs a `{ before, limit }` delete op until it deletes fewer than `chunk` rows; answers the total */
+  deleteInChunks (op: string, before: number, chunk?: number): Promise<number>
+}
+
 /** Prepares each statement once per connection. */
 export function statementCache (db: Database.Database): (sql: string) => Database.Statement {
   const cache = new Map<string, Database.Statement>()

@@ -3,10 +3,9 @@
 // transaction that inserts, so concurrent appends can never fork the chain. Triggers refuse every
 // UPDATE and DELETE.
 import type Database from 'better-sqlite3'
-import type { AuditFilter, AuditStore } from '../port.js'
-import { chainEntries, type AuditDraft, type AuditEntry, type Checkpoint, type ActorType, type Outcome } from '../../domain/hash-chain.js'
-import { sql, statementCache, type SqliteArea } from './area.js'
-import type { GroupCommitWriter } from './group-commit.js'
+import type { AuditFilter, AuditStore } from '../ports/audit.js'
+import { chainEntries, type AuditDraft, type AuditEntry, type Checkpoint, type ActorType, type Outcome } from '../../domain/audit/hash-chain.js'
+import { sql, statementCache, type SqliteArea, type Writer } from './area.js'
 
 const appendOnly = (table: string) => `
   CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;
@@ -120,7 +119,7 @@ export const auditArea: SqliteArea = {
   },
 }
 
-export function sqliteAuditStore (reader: Database.Database, writer: GroupCommitWriter): AuditStore {
+export function sqliteAuditStore (reader: Database.Database, writer: Writer): AuditStore {
   const q = statementCache(reader)
   return {
     append: (drafts) => writer.submit<AuditEntry[]>('audit.append', drafts, drafts.length),

@@ -2,14 +2,14 @@
 // restore. The snapshot reads on its own read-only connection inside one read transaction: WAL keeps
 // that view fixed while writes go on, and the main reader's other queries never see a stale snapshot.
 import Database from 'better-sqlite3'
-import type { BackupRow, BackupStore } from '../port.js'
-import { sql, type ExportTable, type SqliteArea } from './area.js'
-import type { GroupCommitWriter } from './group-commit.js'
+import { DomainError } from '../../domain/shared/errors.js'
+import type { BackupRow, BackupStore } from '../ports/backup.js'
+import { sql, type ExportTable, type SqliteArea, type Writer } from './area.js'
 import { rowToEntry, toCheckpoint, type AuditRow, type CheckpointRow } from './audit.js'
 
 interface RestoreArgs { tables: ExportTable[], rows: Array<BackupRow & { line: number }> }
 
-const invalid = (line: number, message: string) => Object.assign(new Error(`line ${line}: ${message}`), { code: 'IMPORT_INVALID' })
+const invalid = (line: number, message: string) => new DomainError('invalid', `line ${line}: ${message}`, { line })
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
 
 interface ColumnInfo { name: string, notnull: number, dflt_value: unknown, pk: number, type: string }
@@ -69,7 +69,7 @@ export const backupArea: SqliteArea = {
   },
 }
 
-export function sqliteBackupStore (file: string, writer: GroupCommitWriter, tables: ExportTable[]): BackupStore {
+export function sqliteBackupStore (file: string, writer: Writer, tables: ExportTable[]): BackupStore {
   return {
     tables: () => tables.map((t) => t.table),
     async * snapshot () {

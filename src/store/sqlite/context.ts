@@ -1,10 +1,11 @@
 // The context registry area: models, agents and tasks, one table each. Indexed fields are columns;
 // the rest of each item is a JSON document. Status changes are checked inside the write op.
 import type Database from 'better-sqlite3'
-import type { ContextItem, ContextKind, ContextStore } from '../port.js'
-import { applyPatch, ContextRuleError } from '../../domain/context-rules.js'
-import { sql, statementCache, type SqliteArea } from './area.js'
-import type { GroupCommitWriter } from './group-commit.js'
+import type { ContextItem, ContextStore } from '../ports/context.js'
+import type { ContextKind } from '../../domain/shared/names.js'
+import { applyPatch } from '../../domain/context/status-rules.js'
+import { conflict, notFound } from '../../domain/shared/errors.js'
+import { sql, statementCache, type SqliteArea, type Writer } from './area.js'
 
 // fixed names: a kind never reaches SQL as text from a request
 const TABLE: Record<ContextKind, string> = { models: 'context_models', agents: 'context_agents', tasks: 'context_tasks' }
@@ -31,8 +32,6 @@ function toRow (item: ContextItem): ItemRow {
   return { id, name, status, doc: JSON.stringify(doc), created_at: createdAt, updated_at: updatedAt }
 }
 
-const coded = (e: ContextRuleError) => Object.assign(new Error(e.message), { code: e.code })
-
 export const contextArea: SqliteArea = {
   name: 'context',
   migrations: [{
@@ -46,20 +45,15 @@ export const contextArea: SqliteArea = {
       const r = toRow(item)
       const res = sql(db)(`INSERT INTO ${TABLE[kind]} (id, name, status, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
         .run(r.id, r.name, r.status, r.doc, r.created_at, r.updated_at)
-      if (res.changes === 0) throw coded(new ContextRuleError(`${kind.slice(0, -1)} ${item.id} already exists`, 'CONTEXT_EXISTS'))
+      if (res.changes === 0) throw conflict(`${kind.slice(0, -1)} ${item.id} already exists`)
       return item
     },
     'context.update' (db, { kind, id, patch, now }: { kind: ContextKind, id: string, patch: Record<string, unknown>, now: string }) {
       const q = sql(db)
       const row = q(`SELECT * FROM ${TABLE[kind]} WHERE id = ?`).get(id) as ItemRow | undefined
-      if (!row) throw coded(new ContextRuleError(`no ${kind.slice(0, -1)} with id ${id}`, 'CONTEXT_NOT_FOUND'))
+      if (!row) throw notFound(`no ${kind.slice(0, -1)} with id ${id}`)
       const before = toItem(row)
-      let after: ContextItem
-      try {
-        after = applyPatch(kind, before, patch, now)
-      } catch (err) {
-        throw err instanceof ContextRuleError ? coded(err) : err
-      }
+      const after = applyPatch(kind, before, patch, now)
       const r = toRow(after)
       q(`UPDATE ${TABLE[kind]} SET name = ?, status = ?, doc = ?, updated_at = ? WHERE id = ?`).run(r.name, r.status, r.doc, r.updated_at, id)
       return { before, after }
@@ -71,7 +65,7 @@ export const contextArea: SqliteArea = {
   },
 }
 
-export function sqliteContextStore (reader: Database.Database, writer: GroupCommitWriter): ContextStore {
+export function sqliteContextStore (reader: Database.Database, writer: Writer): ContextStore {
   const q = statementCache(reader)
   return {
     async list (kind, f) {

@@ -1,10 +1,10 @@
 // The events area: table, idempotent append, retention, and the reads of the EventStore port.
 import type Database from 'better-sqlite3'
 import { encodeTime } from 'ulidx'
-import type { AppendOutcome, EventFilter, EventStore, NewEvent, Severity, StoredEvent } from '../port.js'
-import { severityNumber } from '../port.js'
-import { sql, statementCache, type SqliteArea } from './area.js'
-import type { GroupCommitWriter } from './group-commit.js'
+import type { AppendOutcome, EventFilter, EventStore, NewEvent, StoredEvent } from '../ports/events.js'
+import type { Severity } from '../../domain/shared/names.js'
+import { severityNumber } from '../../domain/shared/names.js'
+import { sql, statementCache, type SqliteArea, type Writer } from './area.js'
 
 const INSERT = 'INSERT INTO events (id, type, source, severity, severity_number, time, producer_id, traceparent, payload, received_at)'
 const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
@@ -124,7 +124,7 @@ const toEvent = (r: EventRow): StoredEvent => ({
   receivedAt: new Date(r.received_at).toISOString(),
 })
 
-export function sqliteEventStore (reader: Database.Database, writer: GroupCommitWriter): EventStore {
+export function sqliteEventStore (reader: Database.Database, writer: Writer): EventStore {
   const q = statementCache(reader)
   return {
     append: (list) => writer.submit<AppendOutcome[]>('events.append', list, list.length),

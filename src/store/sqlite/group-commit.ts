@@ -6,7 +6,8 @@
 // scheduling when both threads share a core).
 import { closeSync, fdatasync, openSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
-import { StoreClosedError, StoreOverloadedError } from '../port.js'
+import { StoreClosedError, StoreOverloadedError } from '../ports/store.js'
+import { DomainError } from '../../domain/shared/errors.js'
 import { openWriter, type OpError, type OpRequest, type OpResult, type WriterOptions, type WriterSettings } from './writer-core.js'
 
 export type WriterMode = 'inline' | 'thread'
@@ -171,6 +172,7 @@ export class GroupCommitWriter {
     batch.forEach((p, i) => {
       const r = results[i]
       if (r?.ok) p.resolve(r.value)
+      else if (r?.error.kind) p.reject(new DomainError(r.error.kind, r.error.message, r.error.details))
       else p.reject(new WriteFailedError(r ? r.error.message : 'no result', r && !r.ok ? r.error.code : undefined))
     })
     if (this.queue.length > 0) this.schedule()

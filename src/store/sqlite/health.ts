@@ -1,9 +1,8 @@
 // The health area: API-defined services, each service's current state, raw checks (short retention),
 // hourly rollups (long retention, so uptime over a year is a sum of at most 8,760 rows) and incidents.
 import type Database from 'better-sqlite3'
-import type { CheckRecord, DailyUptime, HealthStore, IncidentRecord, ServiceStateRecord, StateChange, StoredServiceDefinition, UptimeCounts } from '../port.js'
-import { sql, statementCache, type SqliteArea } from './area.js'
-import type { GroupCommitWriter } from './group-commit.js'
+import type { CheckRecord, DailyUptime, HealthStore, IncidentRecord, ServiceStateRecord, StateChange, StoredServiceDefinition, UptimeCounts } from '../ports/health.js'
+import { sql, statementCache, type SqliteArea, type Writer } from './area.js'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
@@ -166,7 +165,7 @@ interface IncidentRow { id: string, service: string, kind: IncidentRecord['kind'
 const toIncident = (r: IncidentRow): IncidentRecord => ({ id: r.id, service: r.service, kind: r.kind, cause: r.cause, startedAt: r.started_at, endedAt: r.ended_at })
 
 
-export function sqliteHealthStore (reader: Database.Database, writer: GroupCommitWriter): HealthStore {
+export function sqliteHealthStore (reader: Database.Database, writer: Writer): HealthStore {
   const q = statementCache(reader)
   return {
     async listServices () {

@@ -1,12 +1,9 @@
 // The notifier area: definitions (channels, rules, silences, maintenance), the notifier's view of
 // service states, alerts, the outbox (items waiting for grouping, then messages) and the delivery log.
 import type Database from 'better-sqlite3'
-import type { AlertRecord } from '../../domain/alert-machine.js'
-import type {
-  DeliveryRecord, LastServiceState, NewDelivery, NotifierDefinitionKind, NotifierStore, OutboxItem, OutboxMessage,
-} from '../port.js'
-import { sql, statementCache, type SqliteArea } from './area.js'
-import type { GroupCommitWriter } from './group-commit.js'
+import type { AlertRecord } from '../../domain/notifier/alert-machine.js'
+import type { DeliveryRecord, LastServiceState, NewDelivery, NotifierDefinitionKind, NotifierStore, OutboxItem, OutboxMessage } from '../ports/notifier.js'
+import { sql, statementCache, type SqliteArea, type Writer } from './area.js'
 
 export const notifierArea: SqliteArea = {
   name: 'notifier',
@@ -147,7 +144,7 @@ const toDelivery = (r: DeliveryRow): DeliveryRecord => ({
 
 const PRUNE_CHUNK = 2000
 
-export function sqliteNotifierStore (reader: Database.Database, writer: GroupCommitWriter): NotifierStore {
+export function sqliteNotifierStore (reader: Database.Database, writer: Writer): NotifierStore {
   const q = statementCache(reader)
   const alertOf = (r: { data: string }) => JSON.parse(r.data) as AlertRecord
   return {

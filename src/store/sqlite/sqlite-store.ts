@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import type { Store } from '../port.js'
+import type { Store } from '../ports/store.js'
 import { GroupCommitWriter, type SyncWal, type WriterMode, type WriterSettings } from './group-commit.js'
 import { sqliteEventStore } from './events.js'
 import { sqliteStreamLogStore } from './stream-log.js'

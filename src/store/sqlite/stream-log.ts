@@ -1,9 +1,8 @@
 // The stream log: happenings that have no table of their own to replay from (service state changes,
 // alert changes), kept a bounded time so GET /stream can resume a client from Last-Event-ID.
 import type Database from 'better-sqlite3'
-import type { StreamLogEntry, StreamLogStore } from '../port.js'
-import { sql, statementCache, type SqliteArea } from './area.js'
-import type { GroupCommitWriter } from './group-commit.js'
+import type { StreamLogEntry, StreamLogStore } from '../ports/stream-log.js'
+import { sql, statementCache, type SqliteArea, type Writer } from './area.js'
 
 export const streamLogArea: SqliteArea = {
   name: 'stream',
@@ -32,7 +31,7 @@ export const streamLogArea: SqliteArea = {
   },
 }
 
-export function sqliteStreamLogStore (reader: Database.Database, writer: GroupCommitWriter): StreamLogStore {
+export function sqliteStreamLogStore (reader: Database.Database, writer: Writer): StreamLogStore {
   const q = statementCache(reader)
   return {
     append: (kind, type, data, at = Date.now()) => writer.submit<number>('stream.append', { kind, type, data: JSON.stringify(data), at }, 1),

@@ -3,10 +3,12 @@
 import Database from 'better-sqlite3'
 import { migrate } from './migrations.js'
 import { areas } from './areas.js'
+import { DomainError, type ErrorKind } from '../../domain/shared/errors.js'
 import type { WriteOp } from './area.js'
 
 export interface OpRequest { op: string, args: unknown }
-export interface OpError { name: string, message: string, code?: string }
+/** An op's failure as it crosses the thread boundary; a DomainError keeps its kind and details. */
+export interface OpError { name: string, message: string, code?: string, kind?: ErrorKind, details?: Record<string, unknown> }
 export type OpResult = { ok: true, value: unknown } | { ok: false, error: OpError }
 /**
  * How the writer makes commits durable. `synchronous` is the connection's pragma as SQLite reports
@@ -23,6 +25,7 @@ export interface WriterOptions {
 }
 
 export function serialiseError (err: unknown): OpError {
+  if (err instanceof DomainError) return { name: err.name, message: err.message, kind: err.kind, details: err.details }
   const e = err as { name?: string, message?: string, code?: string }
   return { name: e?.name ?? 'Error', message: e?.message ?? String(err), code: e?.code }
 }

@@ -1,0 +1,134 @@
+// The hub's metrics: the seed's six names plus conventional ones, in a prom-client registry of the
+// app's own. Gauges are read at scrape time from state already in memory (no probe, no heavy query);
+// uptime ratios come from a cache refreshed in the background. No Fastify here.
+import { Counter, Gauge, Registry } from 'prom-client'
+import { createServiceSeries, type UptimeWindow } from '../service-series.js'
+import type { Bus } from '../../shared/bus.js'
+
+export interface ServiceGaugeSource { name: string, state: string }
+
+export interface MetricsSources {
+  services (): ServiceGaugeSource[]
+  eventsStored (): number
+  auditEntries (): number
+  /** 1 completed, 0 failed, null: no such task or still running */
+  testsStatus (): Promise<0 | 1 | null>
+  deliveries (): Promise<Array<{ channel: string, outcome: string, count: number }>>
+  stream (): { clients: number, slowDisconnects: number }
+}
+
+export interface Summary {
+  healthy: number
+  degraded: number
+  unhealthy: number
+  total: number
+  events: number
+  audits: number
+  uptime: number
+  testsStatus: 'passed' | 'failed' | null
+  generatedAt: string
+}
+
+/** Services answering (up or degraded) over services monitored (not paused), as 0-100; 100 with none. */
+export function fleetUptimePercent (services: ServiceGaugeSource[]): number {
+  const monitored = services.filter((s) => s.state !== 'paused')
+  if (monitored.length === 0) return 100
+  const answering = monitored.filter((s) => s.state === 'up' || s.state === 'degraded').length
+  return Math.round((answering / monitored.length) * 10_000) / 100
+}
+
+/**
+ * A value exposed as TYPE untyped. The seed's `mcp_events_count` and `mcp_audits_count` keep their names,
+ * which promtool would refuse on a gauge or counter (a `_count` suffix belongs to histograms and summaries).
+ */
+class UntypedValue {
+  readonly type = 'untyped'
+  readonly aggregator = 'sum'
+  constructor (readonly name: string, readonly help: string, private readonly read: () => number) {}
+  get () { return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: [{ value: this.read(), labels: {} }] } }
+  reset () {}
+}
+
+export function createMetrics (sources: MetricsSources, bus: Bus) {
+  const registry = new Registry()
+  const registers = [registry]
+
+  new Gauge({ name: 'mcp_healthy_services', help: 'Services whose state is up', registers, collect () { this.set(sources.services().filter((s) => s.state === 'up').length) } })
+  new Gauge({ name: 'mcp_total_services', help: 'Monitored services, paused ones included', registers, collect () { this.set(sources.services().length) } })
+  registry.registerMetric(new UntypedValue('mcp_events_count', 'Events stored now (after retention)', sources.eventsStored) as never)
+  registry.registerMetric(new UntypedValue('mcp_audits_count', 'Entries in the audit trail', sources.auditEntries) as never)
+  new Gauge({ name: 'mcp_uptime_percent', help: 'Share of monitored services answering now (up or degraded), 0-100', registers, collect () { this.set(fleetUptimePercent(sources.services())) } })
+  new Gauge({
+    name: 'mcp_tests_status',
+    help: "1 when the latest registry task named 'tests' completed, 0 when it failed; absent otherwise",
+    // labelled so that, reset and not set, it is absent rather than 0
+    labelNames: ['task'],
+    registers,
+    async collect () {
+      this.reset()
+      const status = await sources.testsStatus()
+      if (status !== null) this.set({ task: 'tests' }, status)
+    },
+  })
+
+  const perService = createServiceSeries()
+
+  const ingested = new Counter({ name: 'mcp_events_ingested_total', help: 'Events stored since start (duplicates not counted)', registers })
+  const audited = new Counter({ name: 'mcp_audit_entries_total', help: 'Audit entries appended since start', registers })
+  const probes = new Counter({ name: 'mcp_probes_total', help: 'Probes by verdict and error class', labelNames: ['verdict', 'error_class'], registers })
+  new Counter({
+    name: 'mcp_notifications_total',
+    help: 'Notification delivery attempts by channel and outcome since start',
+    labelNames: ['channel', 'outcome'],
+    registers,
+    async collect () {
+      this.reset()
+      for (const d of await sources.deliveries()) this.inc({ channel: d.channel, outcome: d.outcome }, d.count)
+    },
+  })
+  new Gauge({ name: 'mcp_stream_clients', help: 'Clients connected to GET /stream', registers, collect () { this.set(sources.stream().clients) } })
+  new Counter({
+    name: 'mcp_stream_slow_disconnects_total',
+    help: 'Stream clients cut off for not keeping up',
+    registers,
+    collect () { this.reset(); this.inc(sources.stream().slowDisconnects) },
+  })
+
+  const unsubscribe = [
+    bus.subscribe('event.stored', ({ events }) => ingested.inc(events.length)),
+    bus.subscribe('audit.appended', ({ entries }) => audited.inc(entries.length)),
+    bus.subscribe('service.checked', (c) => {
+      probes.inc({ verdict: c.verdict, error_class: c.errorClass ?? 'none' })
+      perService.observeProbe(c.service, c.latencyMs / 1000)
+    }),
+  ]
+
+  return {
+    registry,
+    /** takes the uptime ratios computed in the background */
+    setUptime (name: string, windows: Partial<Record<UptimeWindow, number | null>>) { perService.setUptime(name, windows) },
+    async exposition (): Promise<string> {
+      return (await registry.metrics()) + '\n' + perService.render(sources.services())
+    },
+    contentType: registry.contentType,
+    async summary (): Promise<Summary> {
+      const services = sources.services()
+      const count = (st: string) => services.filter((s) => s.state === st).length
+      const tests = await sources.testsStatus()
+      return {
+        healthy: count('up'),
+        degraded: count('degraded'),
+        unhealthy: count('down'),
+        total: services.length,
+        events: sources.eventsStored(),
+        audits: sources.auditEntries(),
+        uptime: fleetUptimePercent(services),
+        testsStatus: tests === null ? null : tests === 1 ? 'passed' : 'failed',
+        generatedAt: new Date().toISOString(),
+      }
+    },
+    close () { for (const u of unsubscribe) u() },
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>
