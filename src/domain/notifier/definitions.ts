@@ -1,11 +1,12 @@
 // Validation of the notifier's objects — channels, alert rules, maintenance windows — shared by the config
-// loader (a bad config-file section fails the start) and the API. Light: no network modules here.
+// loader (a bad config-file section fails the start) and the API; and of silences (API only).
+// Light: no network modules here.
 import { compileValidator } from '../shared/validation.js'
 import { invalid } from '../shared/errors.js'
 import { isTimeZone } from './maintenance-windows.js'
 import {
   AlertRule, CHANNEL_TYPES, EmailChannel, AlertmanagerChannel, MaintenanceWindow, SlackChannel, WebhookChannel,
-  type AlertRuleT, type ChannelT, type MaintenanceWindowT,
+  SilenceInput, type AlertRuleT, type ChannelT, type MaintenanceWindowT, type SilenceInputT,
 } from '../../schemas/notifier.js'
 
 
@@ -17,6 +18,7 @@ const channelValidators = {
 }
 const ruleValidator = compileValidator<AlertRuleT>(AlertRule)
 const maintenanceValidator = compileValidator<MaintenanceWindowT>(MaintenanceWindow)
+const silenceValidator = compileValidator<SilenceInputT>(SilenceInput)
 
 /** Checks a channel body; `prefix` names where it came from in messages (body, config file entry). */
 export function validateChannel (body: unknown, prefix: string): ChannelT {
@@ -44,6 +46,15 @@ export function validateMaintenance (body: unknown, prefix: string): Maintenance
   const w = { ...body, timeZone: body.timeZone ?? 'UTC' }
   if (!isTimeZone(w.timeZone)) throw invalid(`${prefix}/timeZone "${w.timeZone}" is not an IANA time zone`)
   return w
+}
+
+/** Checks a silence body from the API: it names something, and ends after it starts (default now). */
+export function validateSilence (body: unknown): SilenceInputT {
+  if (!silenceValidator.check(body)) throw invalid(silenceValidator.firstError(body, 'body')!)
+  if (!(body.services?.length) && !(body.tags?.length)) throw invalid('body/services or body/tags must name at least one service or tag')
+  const start = body.startsAt ? Date.parse(body.startsAt) : Date.now()
+  if (!(Date.parse(body.endsAt) > start)) throw invalid('body/endsAt must be after startsAt')
+  return body
 }
 
 const METADATA_HOSTS = new Set(['169.254.169.254', 'metadata.google.internal', '[fd00:ec2::254]', '100.100.100.200'])

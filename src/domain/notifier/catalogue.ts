@@ -1,0 +1,118 @@
+// A catalogue of one kind of notifier definition (channels, alert rules, maintenance windows, silences):
+// config-file entries are read-only, API entries are stored. get/list/create/update/remove are written
+// once here; what differs per kind comes in as hooks (see definition-kinds.ts).
+import { conflict, notFound } from '../shared/errors.js'
+import type { NotifierDefinitionKind, NotifierStore } from '../../store/ports/notifier.js'
+import type { StoreWrites } from './store-writes.js'
+
+export type Source = 'config' | 'api'
+export interface Defined<T> { spec: T, source: Source }
+
+/** What sets one kind apart. `A`: extra arguments of create and update (a silence's author). */
+export interface KindHooks<T extends { id: string }, V, A extends unknown[] = []> {
+  kind: NotifierDefinitionKind
+  /** how messages name one, e.g. 'alert rule' */
+  noun: string
+  /** checks a body and makes the spec to store; `update` is set when it replaces a stored entry */
+  fromBody (body: unknown, update: { id: string, old: T } | null, ...args: A): T
+  /** what the API shows of an entry, e.g. with secrets masked */
+  view (d: Defined<T>): V
+  /** checks against the other definitions before a create or update is stored */
+  checkSave? (spec: T): void
+  /** refuses a removal that would leave another definition pointing at nothing */
+  checkRemove? (id: string): void
+  /** after a change is stored */
+  changed? (op: 'create' | 'update' | 'remove'): void
+  /** list order, when not the order of definition */
+  order? (a: T, b: T): number
+}
+
+/** What the routes call. */
+export interface CatalogueApi<V, A extends unknown[]> {
+  list (): V[]
+  get (id: string): V
+  create (body: unknown, ...args: A): Promise<V>
+  update (id: string, body: unknown, ...args: A): Promise<V>
+  remove (id: string): Promise<void>
+}
+
+export interface Catalogue<T, V, A extends unknown[]> {
+  api: CatalogueApi<V, A>
+  has (id: string): boolean
+  spec (id: string): T | undefined
+  specs (): T[]
+  /** Retention: deletes the API entries `expired` picks, without the hooks; answers how many. */
+  forget (expired: (spec: T) => boolean): Promise<number>
+}
+
+/** Loads the kind's entries: the config file's first, then the stored ones it does not override. */
+export async function openCatalogue<T extends { id: string }, V, A extends unknown[] = []> (
+  store: NotifierStore, writes: StoreWrites, hooks: KindHooks<T, V, A>, fromConfig: readonly T[] = [],
+): Promise<Catalogue<T, V, A>> {
+  const { kind, noun } = hooks
+  const entries = new Map<string, Defined<T>>()
+  for (const spec of fromConfig) entries.set(spec.id, { spec, source: 'config' })
+  for (const { id, spec } of await store.definitions(kind)) if (!entries.has(id)) entries.set(id, { spec: spec as T, source: 'api' })
+
+  function find (id: string): Defined<T> {
+    const d = entries.get(id)
+    if (!d) throw notFound(`no ${noun} with id ${id}`)
+    return d
+  }
+  function findStored (id: string): Defined<T> {
+    const d = find(id)
+    if (d.source === 'config') throw conflict(`${noun} ${id} is defined in the config file; change it there`)
+    return d
+  }
+  async function save (id: string, spec: T): Promise<V> {
+    await writes.track(store.putDefinition(kind, id, spec))
+    const d: Defined<T> = { spec, source: 'api' }
+    entries.set(id, d)
+    return hooks.view(d)
+  }
+  async function discard (id: string): Promise<void> {
+    await writes.track(store.deleteDefinition(kind, id))
+    entries.delete(id)
+  }
+
+  return {
+    api: {
+      list () {
+        const all = [...entries.values()]
+        if (hooks.order) all.sort((a, b) => hooks.order!(a.spec, b.spec))
+        return all.map((d) => hooks.view(d))
+      },
+      get: (id) => hooks.view(find(id)),
+      async create (body, ...args) {
+        const spec = hooks.fromBody(body, null, ...args)
+        if (entries.has(spec.id)) throw conflict(`${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun} with id ${spec.id} exists`)
+        hooks.checkSave?.(spec)
+        const view = await save(spec.id, spec)
+        hooks.changed?.('create')
+        return view
+      },
+      async update (id, body, ...args) {
+        const old = findStored(id)
+        const spec = hooks.fromBody(body, { id, old: old.spec }, ...args)
+        hooks.checkSave?.(spec)
+        const view = await save(id, spec)
+        hooks.changed?.('update')
+        return view
+      },
+      async remove (id) {
+        findStored(id)
+        hooks.checkRemove?.(id)
+        await discard(id)
+        hooks.changed?.('remove')
+      },
+    },
+    has: (id) => entries.has(id),
+    spec: (id) => entries.get(id)?.spec,
+    specs: () => [...entries.values()].map((d) => d.spec),
+    async forget (expired) {
+      const ids = [...entries].filter(([, d]) => d.source === 'api' && expired(d.spec)).map(([id]) => id)
+      for (const id of ids) await discard(id)
+      return ids.length
+    },
+  }
+}
