@@ -6,7 +6,7 @@
 // down → up (or degraded, if the last good check was) after `successThreshold` checks that are not down.
 // paused: not checked; resuming goes back to unknown.
 import type { ServiceState } from '../shared/names.js'
-import type { Verdict } from './adapters/prober.js'
+import type { Verdict } from './adapters/probe-types.js'
 
 export interface Counters {
   /** consecutive down verdicts */
