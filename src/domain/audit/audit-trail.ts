@@ -10,9 +10,10 @@ import { compileValidator } from '../shared/validation.js'
 import { invalid, tooLarge } from '../shared/errors.js'
 import { cursorCodec } from '../shared/cursor.js'
 import {
-  BUNDLE_FORMAT, ChainVerifier, publicKeyFromPem, signCheckpoint,
-  type AuditActor, type AuditDraft, type AuditEntry, type AuditTarget, type BundleHeader, type Outcome, type VerifyResult,
+  publicKeyFromPem, signCheckpoint,
+  type AuditActor, type AuditDraft, type AuditEntry, type AuditTarget, type Outcome,
 } from './hash-chain.js'
+import { BUNDLE_FORMAT, ChainVerifier, type BundleHeader, type VerifyResult } from './chain-verifier.js'
 import type { SigningKey } from './adapters/key-files.js'
 
 /** Who sent the write and from where; the hub adds it to every entry. */
