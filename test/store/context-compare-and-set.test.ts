@@ -19,7 +19,7 @@ async function setup (t: Tap, wrap: (c: ContextStore) => ContextStore = (c) => c
   })
   return { store, registry, recorded }
 }
-type Tap = typeof t
+type Tap = import('tap').Test
 
 for (const writerMode of ['inline', 'thread'] as const) {
   t.test(`${writerMode} writer: two racing status changes from the same status: one passes, the other is checked against the new one`, async (t) => {

@@ -11,7 +11,7 @@ import { DomainError, isDomainError } from '../../../src/domain/shared/errors.js
 import { createSqliteStore } from '../../../src/store/sqlite/sqlite-store.js'
 import { build, adminHeaders, tempDir } from '../../helper.js'
 
-type Tap = typeof t
+type Tap = import('tap').Test
 
 const draft = (note: string, id = ulid()): AuditDraft => ({
   id, time: new Date().toISOString(), actor: { type: 'agent', id: 'bot', name: null, onBehalfOf: null },
