@@ -6,7 +6,8 @@
 import { createReadStream, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import type { KeyObject } from 'node:crypto'
-import { BundleError, keyIdOf, publicKeyFromPem, verifyBundle } from './domain/audit/hash-chain.js'
+import { keyIdOf, publicKeyFromPem } from './domain/audit/hash-chain.js'
+import { BundleError, verifyBundle } from './domain/audit/chain-verifier.js'
 
 const USAGE = `usage: mcp-server audit verify <bundle.ndjson | -> [--public-key <file.pem>]
 

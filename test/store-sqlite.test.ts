@@ -4,21 +4,25 @@ import Database from 'better-sqlite3'
 import { fdatasync } from 'node:fs'
 import { createSqliteStore } from '../src/store/sqlite/sqlite-store.js'
 import { StoreOverloadedError } from '../src/store/ports/store.js'
-import { storeContract } from './store-contract.js'
+import { storeContract, type EngineUnderTest } from './store-contract.js'
 import { tempDir } from './helper.js'
 
-for (const writerMode of ['inline', 'thread'] as const) {
-  storeContract(t, {
-    name: `sqlite (${writerMode} writer)`,
-    async open (t) {
-      const dataDir = tempDir(t)
-      const opened: Array<{ close (): Promise<void> }> = []
-      t.teardown(async () => { for (const s of opened) await s.close().catch(() => {}) })
-      const make = async () => { const s = await createSqliteStore({ dataDir, writerMode }); opened.push(s); return s }
-      return { store: await make(), reopen: make }
-    },
-  })
-}
+/** The SQLite engine in a temp dir of its own per store. */
+const sqliteEngine = (writerMode: 'inline' | 'thread'): EngineUnderTest => ({
+  name: `sqlite (${writerMode} writer)`,
+  async open (t) {
+    const dataDir = tempDir(t)
+    const opened: Array<{ close (): Promise<void> }> = []
+    t.teardown(async () => { for (const s of opened) await s.close().catch(() => {}) })
+    const make = async () => { const s = await createSqliteStore({ dataDir, writerMode }); opened.push(s); return s }
+    return { store: await make(), reopen: make }
+  },
+})
+
+// The whole contract on the inline writer. The thread writer runs the events cases and one case per
+// other area in test/store/sqlite-thread-*.test.ts: each store it opens starts a thread, which takes
+// seconds under the test loader.
+storeContract(t, sqliteEngine('inline'))
 
 t.test('sqlite: WAL; full durability syncs the WAL after each commit (inline) or in it (thread); normal never', async (t) => {
   const cases = [

@@ -1,5 +1,5 @@
-// The audit trail's service: validates entries, appends them through the store (which chains them on
-// the writer thread), signs checkpoints, verifies, queries and exports. No Fastify here.
+// The audit trail's service: validates entries, chains and appends them (chain-appender.ts), signs
+// checkpoints, verifies, queries and exports. No Fastify here.
 import type { KeyObject } from 'node:crypto'
 import { monotonicFactory } from 'ulidx'
 import type { Bus } from '../shared/bus.js'
@@ -10,9 +10,11 @@ import { compileValidator } from '../shared/validation.js'
 import { invalid, tooLarge } from '../shared/errors.js'
 import { cursorCodec } from '../shared/cursor.js'
 import {
-  BUNDLE_FORMAT, ChainVerifier, publicKeyFromPem, signCheckpoint,
-  type AuditActor, type AuditDraft, type AuditEntry, type AuditTarget, type BundleHeader, type Outcome, type VerifyResult,
+  publicKeyFromPem, signCheckpoint,
+  type AuditActor, type AuditDraft, type AuditEntry, type AuditTarget, type Outcome,
 } from './hash-chain.js'
+import { BUNDLE_FORMAT, ChainVerifier, type BundleHeader, type VerifyResult } from './chain-verifier.js'
+import { createChainAppender } from './chain-appender.js'
 import type { SigningKey } from './adapters/key-files.js'
 
 /** Who sent the write and from where; the hub adds it to every entry. */
@@ -50,6 +52,7 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 export function createAuditService (opts: AuditServiceOptions) {
   const { store, bus, signingKey, trustedKeys, maxBatch, metadataMaxBytes, checkpointEvery } = opts
   const nextId = monotonicFactory()
+  const appender = createChainAppender(store.audit)
   let lastCheckpointSeq = 0
   let lastAppendedSeq = 0
   let checkpointing: Promise<void> = Promise.resolve()
@@ -79,7 +82,7 @@ export function createAuditService (opts: AuditServiceOptions) {
   }
 
   async function append (drafts: AuditDraft[]): Promise<AuditEntry[]> {
-    const entries = await store.audit.append(drafts)
+    const entries = await appender.append(drafts)
     const last = entries[entries.length - 1]
     if (last && last.seq > lastAppendedSeq) lastAppendedSeq = last.seq
     bus.publish('audit.appended', { entries })
@@ -126,6 +129,7 @@ export function createAuditService (opts: AuditServiceOptions) {
     async init () {
       lastCheckpointSeq = (await store.audit.lastCheckpoint())?.seq ?? 0
       lastAppendedSeq = (await store.audit.tail())?.seq ?? 0
+      await appender.init()
     },
 
     async appendOne (item: unknown, ctx: AuditContext): Promise<AuditEntry> {

@@ -3,7 +3,8 @@
 import type { KeyObject } from 'node:crypto'
 import type { BackupRow } from '../../store/ports/backup.js'
 import type { Store } from '../../store/ports/store.js'
-import { ChainVerifier, keyIdOf, publicKeyFromPem, type VerifyResult } from '../audit/hash-chain.js'
+import { keyIdOf, publicKeyFromPem } from '../audit/hash-chain.js'
+import { ChainVerifier, type VerifyResult } from '../audit/chain-verifier.js'
 import { invalid } from '../shared/errors.js'
 
 export const BACKUP_FORMAT = 'mcp-server-backup'

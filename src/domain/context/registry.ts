@@ -1,13 +1,13 @@
 // The context registry (the seed's "contexto global"): models, agents and tasks. Every change is
 // audited, refused ones too. No Fastify here.
 import { monotonicFactory } from 'ulidx'
-import type { ContextItem } from '../../store/ports/context.js'
+import type { ContextItem, ContextStore } from '../../store/ports/context.js'
 import type { ContextKind } from '../shared/names.js'
 import type { Store } from '../../store/ports/store.js'
 import type { AuditContext } from '../audit/audit-trail.js'
 import type { AuditActor, AuditEntry, AuditTarget, Outcome } from '../audit/hash-chain.js'
-import { newItem } from './status-rules.js'
-import { isDomainError } from '../shared/errors.js'
+import { applyPatch, newItem } from './status-rules.js'
+import { conflict, isDomainError, notFound } from '../shared/errors.js'
 
 /** Who makes a change, for the audit entry. */
 export interface Who { actor: AuditActor, ctx: AuditContext }
@@ -16,6 +16,23 @@ export type RecordAudit = (actor: AuditActor, action: string, target: AuditTarge
 
 
 const singular = (kind: ContextKind) => kind.slice(0, -1)
+
+/** Reads before giving up on an item that keeps changing between the read and the write. */
+const UPDATE_ATTEMPTS = 5
+
+/**
+ * Applies a patch by compare-and-set: reads the item, applies the status rules to it, and replaces it
+ * only if it is unchanged since; a lost race reads it again and applies the patch anew.
+ */
+async function patchItem (context: ContextStore, kind: ContextKind, id: string, patch: Record<string, unknown>, now: () => string) {
+  for (let attempt = 1; ; attempt++) {
+    const before = await context.get(kind, id)
+    if (!before) throw notFound(`no ${singular(kind)} with id ${id}`)
+    const after = applyPatch(kind, before, patch, now())
+    if (await context.replace(kind, before, after)) return { before, after }
+    if (attempt >= UPDATE_ATTEMPTS) throw conflict(`${singular(kind)} ${id} kept changing while it was updated; retry`)
+  }
+}
 
 export function createRegistry (opts: { store: Store, record: RecordAudit }) {
   const { store, record } = opts
@@ -45,7 +62,7 @@ export function createRegistry (opts: { store: Store, record: RecordAudit }) {
     async update (kind: ContextKind, id: string, patch: Record<string, unknown>, who: Who): Promise<ContextItem> {
       const target = { type: singular(kind), id }
       try {
-        const { before, after } = await store.context.update(kind, id, patch, now())
+        const { before, after } = await patchItem(store.context, kind, id, patch, now)
         const metadata: Record<string, unknown> = { fields: Object.keys(patch).sort() }
         if (before.status !== after.status) { metadata.from = before.status; metadata.to = after.status }
         await record(who.actor, `context.${singular(kind)}.update`, target, 'success', who.ctx, metadata)

@@ -1,6 +1,7 @@
 // The registry's rules, pure: which status changes are allowed, and how a patch changes an item.
-// The writer thread applies them inside the update's transaction, so two racing updates cannot both
-// pass the check against the same old status.
+// The registry applies them to the item it read and the store replaces it only if it is unchanged
+// since (a compare-and-set), so two racing updates cannot both pass the check against the same old
+// status.
 import { conflict } from '../shared/errors.js'
 import type { ContextItem } from '../../store/ports/context.js'
 import type { ContextKind } from '../shared/names.js'

@@ -16,8 +16,12 @@ export interface ContextStore {
   get (kind: ContextKind, id: string): Promise<ContextItem | undefined>
   /** a conflict DomainError when the id is taken */
   create (kind: ContextKind, item: ContextItem): Promise<ContextItem>
-  /** validates the status change on the writer thread; not_found or conflict DomainErrors */
-  update (kind: ContextKind, id: string, patch: Record<string, unknown>, now: string): Promise<{ before: ContextItem, after: ContextItem }>
+  /**
+   * Compare-and-set: replaces the stored item with `after` (same id) only if it is still `before`, as
+   * `get` answered it, unchanged since (every field, updatedAt too), checked inside the write's
+   * transaction. Answers false and changes nothing when it changed or is gone; the caller reads again.
+   */
+  replace (kind: ContextKind, before: ContextItem, after: ContextItem): Promise<boolean>
   delete (kind: ContextKind, id: string): Promise<ContextItem | undefined>
   /** the most recently updated task with this name */
   latestTask (name: string): Promise<ContextItem | undefined>

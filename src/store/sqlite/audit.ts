@@ -1,10 +1,11 @@
-// The audit area: an append-only, hash-chained table and its signed checkpoints. The chain is
-// extended on the writer thread, inside the append op: the previous hash is read in the same
-// transaction that inserts, so concurrent appends can never fork the chain. Triggers refuse every
+// The audit area: an append-only, hash-chained table and its signed checkpoints. The domain chains
+// the entries; an append stores them only if they continue the stored tail, checked in the write's
+// transaction, so appends chained from a stale tail can never fork the chain. Triggers refuse every
 // UPDATE and DELETE.
 import type Database from 'better-sqlite3'
-import type { AuditFilter, AuditStore } from '../ports/audit.js'
-import { chainEntries, type AuditDraft, type AuditEntry, type Checkpoint, type ActorType, type Outcome } from '../../domain/audit/hash-chain.js'
+import { EMPTY_TRAIL, type AuditFilter, type AuditLink, type AuditStore } from '../ports/audit.js'
+import type { AuditEntry, Checkpoint, ActorType, Outcome } from '../../domain/audit/hash-chain.js'
+import { conflict, invalid } from '../../domain/shared/errors.js'
 import { sql, statementCache, type SqliteArea, type Writer } from './area.js'
 
 const appendOnly = (table: string) => `
@@ -42,6 +43,8 @@ export function rowToEntry (r: AuditRow): AuditEntry {
 
 export interface CheckpointRow { seq: number, hash: string, time: string, key_id: string, signature: string }
 export const toCheckpoint = (r: CheckpointRow): Checkpoint => ({ seq: r.seq, hash: r.hash, time: r.time, keyId: r.key_id, signature: r.signature })
+
+const TAIL = 'SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1'
 
 export const auditArea: SqliteArea = {
   name: 'audit',
@@ -95,10 +98,19 @@ export const auditArea: SqliteArea = {
     { table: 'audit_checkpoints', key: 'seq', order: 'seq', immutable: true },
   ],
   writeOps: {
-    'audit.append' (db, drafts: AuditDraft[]): AuditEntry[] {
+    'audit.append' (db, entries: AuditEntry[]): void {
+      if (entries.length === 0) return
       const q = sql(db)
-      const tail = q('SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1').get() as { seq: number, hash: string } | undefined
-      const entries = chainEntries(tail, drafts)
+      const tail = (q(TAIL).get() as AuditLink | undefined) ?? EMPTY_TRAIL
+      const first = entries[0]
+      if (first.seq !== tail.seq + 1 || first.prevHash !== tail.hash) {
+        throw conflict(`the audit trail ends at seq ${tail.seq}: entry ${first.seq} does not continue it`)
+      }
+      for (let i = 1; i < entries.length; i++) {
+        if (entries[i].seq !== entries[i - 1].seq + 1 || entries[i].prevHash !== entries[i - 1].hash) {
+          throw invalid(`audit entry ${entries[i].seq} does not continue entry ${entries[i - 1].seq}`)
+        }
+      }
       const insert = q(`INSERT INTO audit_entries (seq, id, time, time_ms, actor_type, actor_id, actor_name, on_behalf_of, action,
         target_type, target_id, outcome, reason, metadata, model, tool, arguments_hash, client_ip, request_id, submitted_by, prev_hash, hash)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -107,7 +119,6 @@ export const auditArea: SqliteArea = {
           e.target?.type ?? null, e.target?.id ?? null, e.outcome, e.reason, JSON.stringify(e.metadata), e.model, e.tool,
           e.argumentsHash, e.clientIp, e.requestId, e.submittedBy, e.prevHash, e.hash)
       }
-      return entries
     },
     'audit.checkpoint' (db, c: Checkpoint): void {
       const q = sql(db)
@@ -122,7 +133,9 @@ export const auditArea: SqliteArea = {
 export function sqliteAuditStore (reader: Database.Database, writer: Writer): AuditStore {
   const q = statementCache(reader)
   return {
-    append: (drafts) => writer.submit<AuditEntry[]>('audit.append', drafts, drafts.length),
+    async append (entries) {
+      await writer.submit('audit.append', entries, entries.length)
+    },
     async query (f: AuditFilter) {
       const where: string[] = []
       const args: unknown[] = []
@@ -148,7 +161,7 @@ export function sqliteAuditStore (reader: Database.Database, writer: Writer): Au
       return (q('SELECT * FROM audit_entries WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?').all(fromSeq, toSeq, limit) as AuditRow[]).map(rowToEntry)
     },
     async tail () {
-      return q('SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1').get() as { seq: number, hash: string } | undefined
+      return q(TAIL).get() as AuditLink | undefined
     },
     async count () {
       return (q('SELECT count(*) AS n FROM audit_entries').get() as { n: number }).n

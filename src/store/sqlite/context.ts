@@ -1,10 +1,10 @@
 // The context registry area: models, agents and tasks, one table each. Indexed fields are columns;
-// the rest of each item is a JSON document. Status changes are checked inside the write op.
+// the rest of each item is a JSON document. A change is a compare-and-set: the domain applies its
+// rules to the item it read, and the write replaces the item only if it is unchanged since.
 import type Database from 'better-sqlite3'
 import type { ContextItem, ContextStore } from '../ports/context.js'
 import type { ContextKind } from '../../domain/shared/names.js'
-import { applyPatch } from '../../domain/context/status-rules.js'
-import { conflict, notFound } from '../../domain/shared/errors.js'
+import { conflict, invalid } from '../../domain/shared/errors.js'
 import { sql, statementCache, type SqliteArea, type Writer } from './area.js'
 
 // fixed names: a kind never reaches SQL as text from a request
@@ -32,6 +32,12 @@ function toRow (item: ContextItem): ItemRow {
   return { id, name, status, doc: JSON.stringify(doc), created_at: createdAt, updated_at: updatedAt }
 }
 
+/** Two rows hold the same item (the stored one read as the domain reads it, so its JSON compares alike). */
+const sameItem = (stored: ItemRow, read: ItemRow) => {
+  const s = toRow(toItem(stored))
+  return s.name === read.name && s.status === read.status && s.doc === read.doc && s.created_at === read.created_at && s.updated_at === read.updated_at
+}
+
 export const contextArea: SqliteArea = {
   name: 'context',
   migrations: [{
@@ -48,15 +54,14 @@ export const contextArea: SqliteArea = {
       if (res.changes === 0) throw conflict(`${kind.slice(0, -1)} ${item.id} already exists`)
       return item
     },
-    'context.update' (db, { kind, id, patch, now }: { kind: ContextKind, id: string, patch: Record<string, unknown>, now: string }) {
+    'context.replace' (db, { kind, before, after }: { kind: ContextKind, before: ContextItem, after: ContextItem }): boolean {
+      if (after.id !== before.id) throw invalid(`a replace keeps the id: ${before.id} cannot become ${after.id}`)
       const q = sql(db)
-      const row = q(`SELECT * FROM ${TABLE[kind]} WHERE id = ?`).get(id) as ItemRow | undefined
-      if (!row) throw notFound(`no ${kind.slice(0, -1)} with id ${id}`)
-      const before = toItem(row)
-      const after = applyPatch(kind, before, patch, now)
+      const row = q(`SELECT * FROM ${TABLE[kind]} WHERE id = ?`).get(before.id) as ItemRow | undefined
+      if (!row || !sameItem(row, toRow(before))) return false
       const r = toRow(after)
-      q(`UPDATE ${TABLE[kind]} SET name = ?, status = ?, doc = ?, updated_at = ? WHERE id = ?`).run(r.name, r.status, r.doc, r.updated_at, id)
-      return { before, after }
+      q(`UPDATE ${TABLE[kind]} SET name = ?, status = ?, doc = ?, created_at = ?, updated_at = ? WHERE id = ?`).run(r.name, r.status, r.doc, r.created_at, r.updated_at, r.id)
+      return true
     },
     'context.delete' (db, { kind, id }: { kind: ContextKind, id: string }): ContextItem | null {
       const row = sql(db)(`DELETE FROM ${TABLE[kind]} WHERE id = ? RETURNING *`).get(id) as ItemRow | undefined
@@ -82,7 +87,7 @@ export function sqliteContextStore (reader: Database.Database, writer: Writer): 
       return row ? toItem(row) : undefined
     },
     create: (kind, item) => writer.submit<ContextItem>('context.create', { kind, item }, 1),
-    update: (kind, id, patch, now) => writer.submit<{ before: ContextItem, after: ContextItem }>('context.update', { kind, id, patch, now }, 1),
+    replace: (kind, before, after) => writer.submit<boolean>('context.replace', { kind, before, after }, 1),
     async delete (kind, id) {
       return (await writer.submit<ContextItem | null>('context.delete', { kind, id }, 1)) ?? undefined
     },
