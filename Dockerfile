@@ -1,16 +1,19 @@
 # syntax=docker/dockerfile:1
+# Node 24 (the current LTS) in both stages: the native better-sqlite3 module built in the first stage is
+# loaded by the same Node in the second, so the two FROM lines must name the same major.
 # Build stage: native tools for better-sqlite3, TypeScript compile, then production dependencies only.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# build_from_source: better-sqlite3 is compiled here against this image's Node, not downloaded prebuilt.
+RUN npm_config_build_from_source=true npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev
 
 # Run stage: no compilers, a non-root user, data in a volume.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production MCP_HOST=0.0.0.0 MCP_PORT=5050 MCP_DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
