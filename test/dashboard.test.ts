@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net'
 import type { Page } from 'playwright-core'
 import { build, adminHeaders, ADMIN_USER, ADMIN_PASSWORD } from './helper.js'
 import { startTargets } from './fixtures/targets.js'
-import { receiver, waitFor } from './fixtures/notifier.js'
+import { receiver } from './fixtures/notifier.js'
+import { waitFor } from './fixtures/wait.js'
 import { launchChromium, ARTIFACTS } from './fixtures/browser.js'
 
 const STEP = { timeout: 30_000 }
@@ -91,7 +92,7 @@ t.test('the service view shows its chart, uptime and incident', STEP, async (t) 
 })
 
 t.test('the alert is acknowledged with a comment', STEP, async (t) => {
-  await waitFor(() => hook.got.find((r) => JSON.stringify(r.body).includes('order')), 'the firing webhook', 8000)
+  await waitFor(() => hook.got.find((r) => JSON.stringify(r.body).includes('order')), { message: 'the firing webhook', timeoutMs: 8000 })
   await page.goto(`${base}/#/alerts`)
   const form = page.locator('#alerts-active [data-ack]').first()
   await form.waitFor()
