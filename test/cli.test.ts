@@ -6,14 +6,13 @@ import { join } from 'node:path'
 import { generateKeyPairSync } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { build, adminHeaders, tempDir } from './helper.js'
+import { TS_LOADER } from './server-process.js'
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
-// the same TypeScript loader tap runs this file with
-const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'))
 
 function runCli (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [...loader, CLI, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...TS_LOADER, CLI, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr })
     })
   })

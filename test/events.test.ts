@@ -4,12 +4,15 @@ import { build, adminHeaders } from './helper.js'
 
 t.test('a single event is stored and can be read back', async (t) => {
   const { app } = await build(t)
+  const before = Date.now()
   const res = await app.inject({ method: 'POST', url: '/events', payload: { type: 'order.created', source: 'order', payload: { orderId: 7 }, severity: 'INFO', time: '2026-11-25T10:00:00Z', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } })
+  const after = Date.now()
   t.equal(res.statusCode, 201)
   const ev = res.json()
   t.match(ev, { type: 'order.created', source: 'order', severity: 'INFO', payload: { orderId: 7 }, time: '2026-11-25T10:00:00Z' })
   t.match(ev.id, /^[0-9A-HJKMNP-TV-Z]{26}$/)
-  t.ok(Date.parse(ev.receivedAt) <= Date.now())
+  const receivedAt = Date.parse(ev.receivedAt)
+  t.ok(receivedAt >= before && receivedAt <= after, `received while the request ran (${before} <= ${receivedAt} <= ${after})`)
   const got = await app.inject({ url: `/events/${ev.id}`, headers: adminHeaders })
   t.equal(got.statusCode, 200)
   t.same(got.json(), ev)

@@ -31,6 +31,7 @@ t.test('verifier: a good chain with checkpoints, and a bundle read line by line'
   const cps = [10, 40].map((s) => signCheckpoint({ seq: s, hash: entries[s - 1].hash, time: 'now' }, privateKey, keyId))
   const v = new ChainVerifier(new Map([[keyId, publicKey]]))
   cps.forEach((c) => v.addCheckpoint(c))
+  t.equal(entries.length, 50)
   t.ok(entries.every((e) => v.add(e)))
   t.same(v.finish(), { ok: true, checked: 50, firstBrokenSeq: null, reason: null, checkpointsVerified: 2, lastSeq: 50 })
   t.throws(() => v.addCheckpoint(cps[0]), /before the first entry/)

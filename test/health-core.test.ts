@@ -2,6 +2,7 @@ import t from 'tap'
 import { initialState, nextState, type StateRecord } from '../src/domain/health/state-machine.js'
 import { createScheduler, spreadOffset } from '../src/domain/health/scheduler.js'
 import type { Verdict } from '../src/domain/health/adapters/prober.js'
+import { fakeClock } from './fixtures/wait.js'
 
 const th = { failureThreshold: 2, successThreshold: 3 }
 const run = (s: StateRecord, verdicts: Verdict[]) => verdicts.reduce<{ s: StateRecord, trail: string[] }>((acc, v, i) => {
@@ -23,33 +24,40 @@ t.test('state machine follows the thresholds', async (t) => {
 })
 
 t.test('scheduler: spread, bounded concurrency, a hanging run does not delay others', async (t) => {
+  // the scheduler's timer, its clock and the runs' own durations all on a fake clock, moved by the test
+  const clock = fakeClock(t)
   let running = 0
   let maxRunning = 0
   const runs = new Map<string, number>()
   const s = createScheduler({
     concurrency: 3,
+    now: () => Date.now(),
     run: async (key) => {
       running++
       maxRunning = Math.max(maxRunning, running)
       runs.set(key, (runs.get(key) ?? 0) + 1)
-      await new Promise((resolve) => setTimeout(resolve, key === 'hang' ? 1500 : 5))
+      await new Promise((resolve) => setTimeout(resolve, key === 'hang' ? 1500 : 20))
       running--
     },
   })
-  t.teardown(() => s.stop())
   const start = Date.now()
   s.schedule('hang', 200, start)
   for (let i = 0; i < 10; i++) s.schedule(`k${i}`, 200, start + spreadOffset(`k${i}`, 200))
-  await new Promise((resolve) => setTimeout(resolve, 1100))
-  t.ok(maxRunning <= 3, `never more than 3 at once (${maxRunning})`)
+  await clock.advance(1100)
+  t.equal(maxRunning, 3, 'the pool fills up to its bound, never beyond')
   for (let i = 0; i < 10; i++) t.ok((runs.get(`k${i}`) ?? 0) >= 4, `k${i} ran on schedule (${runs.get(`k${i}`)})`)
   t.equal(runs.get('hang'), 1, 'the hanging key skips its turns instead of piling up')
   t.ok(s.stats().skipped >= 3)
   t.ok((s.driftPercentile(99) ?? Infinity) < 100, `p99 drift ${s.driftPercentile(99)} ms`)
   s.remove('k0')
   const before = runs.get('k0')
-  await new Promise((resolve) => setTimeout(resolve, 450))
+  await clock.advance(450)
   t.equal(runs.get('k0'), before, 'a removed key runs no more')
+  // stop waits for the runs under way, which end on the fake clock (none lasts longer than 1500 ms)
+  const stopped = s.stop()
+  await clock.advance(1500, 5)
+  await stopped
+  t.equal(running, 0, 'stop waited for the runs under way')
   const offsets = Array.from({ length: 1000 }, (_, i) => spreadOffset(`svc-${i}`, 10_000))
   t.ok(offsets.every((o) => o >= 0 && o < 10_000))
   const buckets = new Array(10).fill(0)
@@ -59,8 +67,12 @@ t.test('scheduler: spread, bounded concurrency, a hanging run does not delay oth
 
 t.test('runNow joins a run under way', async (t) => {
   let n = 0
-  const s = createScheduler({ concurrency: 1, run: async () => { n++; await new Promise((resolve) => setTimeout(resolve, 50)) } })
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  const s = createScheduler({ concurrency: 1, run: async () => { n++; await gate } })
   t.teardown(() => s.stop())
-  await Promise.all([s.runNow('a'), s.runNow('a')])
+  const both = Promise.all([s.runNow('a'), s.runNow('a')])
+  release()
+  await both
   t.equal(n, 1)
 })

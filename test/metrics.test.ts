@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { build, adminHeaders, tempDir } from './helper.js'
+import { waitFor } from './fixtures/wait.js'
 
 /** A probe target that counts the requests it gets; `status` can be flipped. */
 async function target (t: any) {
@@ -124,13 +125,10 @@ t.test('a real Prometheus scrapes the hub and answers queries', { skip: existsSy
     const res = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(q)}`)
     return (await res.json()) as { data: { result: Array<{ metric: Record<string, string>, value: [number, string] }> } }
   }
-  const deadline = Date.now() + 25_000
-  let total: string | undefined
-  while (Date.now() < deadline) {
-    try { total = (await query('mcp_total_services')).data.result[0]?.value[1] } catch { /* not listening yet */ }
-    if (total !== undefined) break
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
+  // Prometheus starts, then scrapes every second: wait until it holds the first sample
+  const total = await waitFor(async () => {
+    try { return (await query('mcp_total_services')).data.result[0]?.value[1] } catch { return undefined /* not listening yet */ }
+  }, { timeoutMs: 25_000, intervalMs: 250, message: () => `Prometheus to hold mcp_total_services (log: ${log.slice(-500)})` })
   t.equal(total, '2', `Prometheus holds mcp_total_services (log: ${log.slice(-500)})`)
   const up = (await query('mcp_service_up')).data.result
   t.same(Object.fromEntries(up.map((r) => [r.metric.service, r.value[1]])), { auth: '1', order: '0' })

@@ -5,7 +5,8 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { build, adminHeaders, tempDir } from './helper.js'
-import { fast, publishTransition, waitFor } from './fixtures/notifier.js'
+import { fast, publishTransition } from './fixtures/notifier.js'
+import { waitFor } from './fixtures/wait.js'
 
 const BINARY = '/usr/bin/prometheus-alertmanager'
 
@@ -37,7 +38,7 @@ async function startAlertmanager (t: { teardown (fn: () => unknown): void }): Pr
   await waitFor(async () => {
     if (child.exitCode !== null) throw new Error(`alertmanager exited: ${stderr}`)
     try { return (await fetch(`${url}/-/ready`)).ok } catch { return false }
-  }, 'alertmanager to be ready', 10_000)
+  }, { message: 'alertmanager to be ready', timeoutMs: 10_000 })
   return url
 }
 
@@ -55,7 +56,7 @@ t.test('Alertmanager shows the alert active, then resolved, through its own API'
   t.match(test, { ok: true, statusCode: 200 })
 
   publishTransition(app, 'order', 'down', { tags: ['shop'], cause: 'status' })
-  const firing = await waitFor(async () => (await amAlerts(amUrl)).find((a) => a.labels.service === 'order' && a.status.state === 'active'), 'the alert active in Alertmanager', 10_000)
+  const firing = await waitFor(async () => (await amAlerts(amUrl)).find((a) => a.labels.service === 'order' && a.status.state === 'active'), { message: 'the alert active in Alertmanager', timeoutMs: 10_000 })
   t.match(firing.labels, { alertname: 'ServiceDown', severity: 'critical', rule: 'shop', source: 'mcp-server', service: 'order' })
   t.match(firing.annotations, { summary: 'order is down', description: /cause: status/ })
   t.ok(Date.parse(firing.endsAt) > Date.now(), 'still open')
@@ -68,10 +69,10 @@ t.test('Alertmanager shows the alert active, then resolved, through its own API'
     const list = await amAlerts(amUrl)
     const a = list.find((x) => x.labels.service === 'order')
     return !a || Date.parse(a.endsAt) <= Date.now()
-  }, 'the alert resolved in Alertmanager', 10_000)
+  }, { message: 'the alert resolved in Alertmanager', timeoutMs: 10_000 })
   const log = await waitFor(async () => {
     const l = (await app.inject({ url: `/notifications/deliveries?alert=${alertId}`, headers: adminHeaders })).json()
     return l.length === 2 ? l : null
-  }, 'both deliveries logged')
+  }, { message: 'both deliveries logged' })
   t.same(log.map((d: any) => `${d.kind}:${d.outcome}:${d.statusCode}`), ['resolved:success:200', 'firing:success:200'])
 })

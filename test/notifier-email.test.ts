@@ -3,7 +3,8 @@ import t from 'tap'
 import { SMTPServer } from 'smtp-server'
 import type { AddressInfo } from 'node:net'
 import { build, adminHeaders } from './helper.js'
-import { fast, publishTransition, waitFor } from './fixtures/notifier.js'
+import { fast, publishTransition } from './fixtures/notifier.js'
+import { waitFor } from './fixtures/wait.js'
 
 interface Mail { from: string, to: string[], user: string | undefined, data: string }
 
@@ -56,7 +57,7 @@ t.test('an alert arrives by email over SMTP, with auth, after a temporary refusa
 
   publishTransition(app, 'product', 'degraded') // warning: not routed by this rule
   publishTransition(app, 'product', 'down', { from: 'degraded', cause: 'status' })
-  await waitFor(() => smtp.mails.length === 1, 'the email')
+  await waitFor(() => smtp.mails.length === 1, { message: 'the email' })
   const mail = smtp.mails[0]
   t.equal(mail.from, 'mcp@example.test')
   t.same(mail.to, ['oncall@example.test', 'lead@example.test'])
@@ -67,6 +68,6 @@ t.test('an alert arrives by email over SMTP, with auth, after a temporary refusa
   const log = await waitFor(async () => {
     const l = (await app.inject({ url: '/notifications/deliveries?channel=mail', headers: adminHeaders })).json()
     return l[0]?.outcome === 'success' ? l : null
-  }, 'the delivery log')
+  }, { message: 'the delivery log' })
   t.same(log.map((d: any) => `${d.outcome}:${d.statusCode}`), ['success:250', 'failure:451'])
 })

@@ -1,9 +1,15 @@
 import t from 'tap'
 import { build, adminHeaders } from './helper.js'
-import { fast, publishTransition, receiver, sleep, waitFor } from './fixtures/notifier.js'
+import { fast, outboxDrained, publishTransition, receiver } from './fixtures/notifier.js'
+import { waitFor } from './fixtures/wait.js'
 import { WEEKDAYS } from '../src/schemas/notifier.js'
 
 const h = adminHeaders
+/** The alert of `service` once stored, if `ok` holds for it (for waitFor). */
+const storedAlert = (app: { inject: Function }, service: string, ok: (a: any) => boolean = () => true) => async () => {
+  const a = (await app.inject({ url: `/alerts?service=${service}`, headers: h })).json()[0]
+  return a && ok(a) ? a : null
+}
 const services = (got: Array<{ body: any }>, kind?: string) =>
   got.filter((m) => !kind || m.body.kind === kind).flatMap((m) => m.body.alerts.map((a: any) => `${a.notice}:${a.service}`)).sort()
 
@@ -16,12 +22,14 @@ t.test('a service whose dependency is down is suppressed, not sent; a resolution
   })
   // api fails first: its firing is sent
   publishTransition(app, 'api', 'down', { dependsOn: ['db'] })
-  await waitFor(() => hook.got.length === 1, 'api firing')
+  await waitFor(() => hook.got.length === 1, { message: 'api firing' })
   // then the database: db fires; cart (depends on db) fails after it and is suppressed
   publishTransition(app, 'db', 'down')
   publishTransition(app, 'cart', 'down', { dependsOn: ['db'] })
-  await waitFor(() => hook.got.length === 2, 'db firing')
-  await sleep(150)
+  await waitFor(() => hook.got.length === 2, { message: 'db firing' })
+  // cart's alert stored as suppressed and nothing left to send: cart cannot be sent later
+  await waitFor(storedAlert(app, 'cart'), { message: "cart's alert stored" })
+  await waitFor(() => outboxDrained(app), { message: 'the outbox to drain' })
   t.same(services(hook.got), ['firing:api', 'firing:db'], 'cart is not sent')
 
   const active = (await app.inject({ url: '/alerts?state=active', headers: h })).json()
@@ -33,12 +41,13 @@ t.test('a service whose dependency is down is suppressed, not sent; a resolution
   // api and cart recover while db is still down: api's resolution is sent (its firing was), cart's is not
   publishTransition(app, 'api', 'up', { dependsOn: ['db'] })
   publishTransition(app, 'cart', 'up', { dependsOn: ['db'] })
-  await waitFor(() => hook.got.length === 3, 'api resolution')
-  await sleep(150)
+  await waitFor(() => hook.got.length === 3, { message: 'api resolution' })
+  await waitFor(storedAlert(app, 'cart', (a) => a.status === 'resolved'), { message: "cart's alert resolved" })
+  await waitFor(() => outboxDrained(app), { message: 'the outbox to drain' })
   t.same(services(hook.got, 'resolved'), ['resolved:api'])
   publishTransition(app, 'db', 'up')
-  await waitFor(() => hook.got.length === 4, 'db resolution')
-  await sleep(100)
+  await waitFor(() => hook.got.length === 4, { message: 'db resolution' })
+  await waitFor(() => outboxDrained(app), { message: 'the outbox to drain' })
   t.same(services(hook.got), ['firing:api', 'firing:db', 'resolved:api', 'resolved:db'])
   const cart = (await app.inject({ url: '/alerts?service=cart', headers: h })).json()[0]
   t.match(cart, { status: 'resolved', firingSent: false })
@@ -49,9 +58,9 @@ t.test('a service still down when its dependency recovers is sent then', async (
   const { app } = await build(t, { ...fast, channels: [{ id: 'ops', type: 'webhook', url: hook.url }], alertRules: [{ id: 'all', channels: ['ops'] }] })
   publishTransition(app, 'db', 'down')
   publishTransition(app, 'order', 'down', { dependsOn: ['db'] })
-  await waitFor(() => hook.got.length === 1, 'db firing')
+  await waitFor(() => hook.got.length === 1, { message: 'db firing' })
   publishTransition(app, 'db', 'up')
-  await waitFor(() => services(hook.got).includes('firing:order'), 'order firing once db is back')
+  await waitFor(() => services(hook.got).includes('firing:order'), { message: 'order firing once db is back' })
   t.same(services(hook.got), ['firing:db', 'firing:order', 'resolved:db'])
 })
 
@@ -72,8 +81,9 @@ t.test('silences: nothing is sent while silenced, the alert reads as silenced; C
 
   publishTransition(app, 'indexer', 'down', { tags: ['batch'] })
   publishTransition(app, 'auth', 'down', { tags: ['core'] })
-  await waitFor(() => hook.got.length === 1, 'auth firing')
-  await sleep(150)
+  await waitFor(() => hook.got.length === 1, { message: 'auth firing' })
+  await waitFor(storedAlert(app, 'indexer'), { message: "indexer's alert stored" })
+  await waitFor(() => outboxDrained(app), { message: 'the outbox to drain' })
   t.same(services(hook.got), ['firing:auth'])
   const indexer = (await app.inject({ url: '/alerts?service=indexer', headers: h })).json()[0]
   t.match(indexer, { status: 'silenced', suppressedBy: 'silence', firingSent: false })
@@ -81,7 +91,7 @@ t.test('silences: nothing is sent while silenced, the alert reads as silenced; C
   // ending the silence early while the service is still down: the firing goes out now
   const ended = await app.inject({ method: 'PUT', url: `/silences/${silence.id}`, headers: h, payload: { tags: ['batch'], comment: 'done early', startsAt: silence.startsAt, endsAt: new Date(Date.now() + 1).toISOString() } })
   t.equal(ended.statusCode, 200, ended.body)
-  await waitFor(() => services(hook.got).includes('firing:indexer'), 'indexer firing after the silence')
+  await waitFor(() => services(hook.got).includes('firing:indexer'), { message: 'indexer firing after the silence' })
   t.equal((await app.inject({ url: `/silences/${silence.id}`, headers: h })).json().active, false)
   t.equal((await app.inject({ method: 'DELETE', url: `/silences/${silence.id}`, headers: h })).statusCode, 204)
   t.same((await app.inject({ url: '/silences', headers: h })).json(), [])
@@ -112,8 +122,9 @@ t.test('maintenance windows: nothing is sent and the state reads maintenance; in
   publishTransition(app, 'backup', 'down')
   publishTransition(app, 'search', 'down', { tags: ['deploying'] })
   publishTransition(app, 'order', 'down')
-  await waitFor(() => hook.got.length === 1, 'order firing')
-  await sleep(150)
+  await waitFor(() => hook.got.length === 1, { message: 'order firing' })
+  await waitFor(async () => await storedAlert(app, 'backup')() && await storedAlert(app, 'search')(), { message: 'the alerts of backup and search stored' })
+  await waitFor(() => outboxDrained(app), { message: 'the outbox to drain' })
   t.same(services(hook.got), ['firing:order'])
   const active = (await app.inject({ url: '/alerts?state=active', headers: h })).json()
   t.same(active.filter((a: any) => a.status === 'maintenance').map((a: any) => a.service).sort(), ['backup', 'search'])
@@ -121,32 +132,38 @@ t.test('maintenance windows: nothing is sent and the state reads maintenance; in
 
   // the window removed while search is still down: its alert is sent
   t.equal((await app.inject({ method: 'DELETE', url: '/maintenance/deploys', headers: h })).statusCode, 204)
-  await waitFor(() => services(hook.got).includes('firing:search'), 'search firing after the window')
+  await waitFor(() => services(hook.got).includes('firing:search'), { message: 'search firing after the window' })
   t.same((await app.inject({ url: '/maintenance', headers: h })).json().map((w: any) => w.id), ['nightly'])
 })
 
 t.test('acknowledgement stops reminders, records who and why; the resolution is still sent', async (t) => {
   const hook = await receiver(t)
+  // a control alert on its own channel, never acknowledged: its reminders show the reviews going on
+  const control = await receiver(t)
   const { app } = await build(t, {
     ...fast,
     notifierGroupWindowMs: 0,
-    channels: [{ id: 'ops', type: 'webhook', url: hook.url }],
-    alertRules: [{ id: 'all', channels: ['ops'], repeatIntervalMs: 100 }],
+    channels: [{ id: 'ops', type: 'webhook', url: hook.url }, { id: 'control', type: 'webhook', url: control.url }],
+    alertRules: [{ id: 'all', services: ['payments'], channels: ['ops'], repeatIntervalMs: 100 }, { id: 'ctl', services: ['ledger'], channels: ['control'], repeatIntervalMs: 100 }],
   })
+  publishTransition(app, 'ledger', 'down')
   publishTransition(app, 'payments', 'down')
-  await waitFor(() => hook.got.filter((m) => m.body.kind === 'reminder').length >= 2, 'two reminders')
+  await waitFor(() => hook.got.filter((m) => m.body.kind === 'reminder').length >= 2, { message: 'two reminders' })
   const alertId = hook.got[0].body.alerts[0].id
   const ack = await app.inject({ method: 'POST', url: `/alerts/${alertId}/ack`, headers: h, payload: { comment: 'on it' } })
   t.equal(ack.statusCode, 200)
   t.match(ack.json(), { status: 'acknowledged', acknowledged: { by: 'admin', comment: 'on it' } })
-  await sleep(250) // a reminder already queued may still land
+  // a reminder queued before the acknowledgement may still land: the outbox drains first
+  await waitFor(() => outboxDrained(app), { message: 'the outbox to drain' })
   const count = hook.got.length
-  await sleep(400)
+  // the reviews go on: three more reminders of the control alert take at least 200 ms of them
+  const controlCount = control.got.length
+  await waitFor(() => control.got.length >= controlCount + 3, { message: 'three more reminders of the control alert' })
   t.equal(hook.got.length, count, 'no reminder after the acknowledgement')
   t.ok((await app.inject({ url: `/alerts/${alertId}`, headers: h })).json().reminders >= 2)
 
   publishTransition(app, 'payments', 'up')
-  await waitFor(() => hook.got.some((m) => m.body.kind === 'resolved'), 'the resolution')
+  await waitFor(() => hook.got.some((m) => m.body.kind === 'resolved'), { message: 'the resolution' })
   t.match(hook.got.at(-1)!.body.alerts[0], { notice: 'resolved', acknowledged: { by: 'admin' } })
   t.equal((await app.inject({ method: 'POST', url: `/alerts/${alertId}/ack`, headers: h })).statusCode, 409, 'a resolved alert cannot be acknowledged')
   t.equal((await app.inject({ method: 'POST', url: '/alerts/nope/ack', headers: h })).statusCode, 404)
@@ -163,14 +180,17 @@ t.test('the aggregate rule fires while any service is unhealthy and resolves whe
   app.bus.subscribe('alert.changed', (c) => changes.push(`${c.status}:${c.notice ?? '-'}`))
   publishTransition(app, 'a', 'degraded')
   publishTransition(app, 'b', 'down')
-  await waitFor(() => hook.got.length === 1, 'fleet firing')
+  await waitFor(() => hook.got.length === 1, { message: 'fleet firing' })
   t.match(hook.got[0].body.alerts[0], { service: null, notice: 'firing', rule: 'fleet' })
-  await sleep(100)
-  const alert = (await app.inject({ url: '/alerts?state=active', headers: h })).json()[0]
+  // the alert may have fired on a first unhealthy service; it then counts both
+  const alert = await waitFor(async () => {
+    const a = (await app.inject({ url: '/alerts?state=active', headers: h })).json()[0]
+    return a?.services.length === 2 ? a : null
+  }, { message: 'the aggregate alert counting both services' })
   t.match(alert, { service: null, services: ['a', 'b'], severity: 'critical' })
   publishTransition(app, 'a', 'up')
   publishTransition(app, 'b', 'up')
-  await waitFor(() => hook.got.length === 2, 'fleet resolved')
+  await waitFor(() => hook.got.length === 2, { message: 'fleet resolved' })
   t.equal(hook.got[1].body.kind, 'resolved')
   t.equal(changes[0], 'firing:firing')
   t.equal(changes.at(-1), 'resolved:resolved', 'alert.changed is published on the bus')

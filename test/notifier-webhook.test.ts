@@ -1,7 +1,8 @@
 import t from 'tap'
 import { createHmac } from 'node:crypto'
 import { build, adminHeaders, tempDir } from './helper.js'
-import { fast, publishTransition, receiver, sleep, waitFor } from './fixtures/notifier.js'
+import { fast, outboxDrained, publishTransition, receiver } from './fixtures/notifier.js'
+import { waitFor } from './fixtures/wait.js'
 
 const SECRET = 'webhook-secret-0123456789'
 
@@ -16,14 +17,15 @@ t.test('a webhook that fails its first attempts gets the alert once, signed, aft
     alertRules: [{ id: 'all', channels: ['ops'] }],
   })
   publishTransition(app, 'order', 'down')
-  await waitFor(() => hook.got.length === 1, 'the firing webhook')
+  await waitFor(() => hook.got.length === 1, { message: 'the firing webhook' })
   const msg = hook.got[0]
   t.ok(verify(msg.headers, msg.raw), 'HMAC-SHA256 signature over timestamp.body verifies with the channel secret')
   t.match(msg.body, { version: 1, kind: 'firing', channel: 'ops', alerts: [{ notice: 'firing', service: 'order', severity: 'critical', cause: 'timeout', status: 'firing' }] })
   t.equal(msg.headers['x-mcp-delivery'], msg.body.id, 'the delivery header carries the message id receivers dedupe on')
   t.equal(hook.attempts(), 3, 'two failures, then the success')
 
-  await sleep(150)
+  // nothing is left to send once the outbox has drained: a message sent again after its success would still be pending
+  await waitFor(() => outboxDrained(app), { message: 'the outbox to drain' })
   t.equal(hook.got.length, 1, 'arrives once: nothing is sent after the success')
   const alertId = msg.body.alerts[0].id
   const log = (await app.inject({ url: `/notifications/deliveries?alert=${alertId}&channel=ops`, headers: adminHeaders })).json()
@@ -38,7 +40,7 @@ t.test('a webhook that fails its first attempts gets the alert once, signed, aft
 
   // recovery sends the resolution, signed too
   publishTransition(app, 'order', 'up')
-  await waitFor(() => hook.got.length === 2, 'the resolution')
+  await waitFor(() => hook.got.length === 2, { message: 'the resolution' })
   t.match(hook.got[1].body, { kind: 'resolved', alerts: [{ id: alertId, notice: 'resolved', status: 'resolved' }] })
   t.ok(verify(hook.got[1].headers, hook.got[1].raw))
   const alert = (await app.inject({ url: `/alerts/${alertId}`, headers: adminHeaders })).json()
@@ -48,7 +50,7 @@ t.test('a webhook that fails its first attempts gets the alert once, signed, aft
   const stats = await waitFor(async () => {
     const st = await app.notifier.stats()
     return st.pendingMessages === 0 && st.deliveries.some((d) => d.outcome === 'success' && d.count === 2) ? st : null
-  }, 'the stats')
+  }, { message: 'the stats' })
   t.same(stats.deliveries.filter((d) => d.channel === 'ops').sort((a, b) => a.outcome.localeCompare(b.outcome)),
     [{ channel: 'ops', outcome: 'failure', count: 2 }, { channel: 'ops', outcome: 'success', count: 2 }])
   t.equal(stats.pendingMessages, 0)
@@ -67,24 +69,25 @@ t.test('a notification pending retries survives a restart and is sent after it',
   }
   const first = await build(t, overrides, dataDir)
   publishTransition(first.app, 'cart', 'down')
-  await waitFor(() => hook.attempts() >= 1, 'the first failed attempt')
+  await waitFor(() => hook.attempts() >= 1, { message: 'the first failed attempt' })
   await first.app.close()
   const attemptsBefore = hook.attempts()
   accept = true
 
   const second = await build(t, overrides, dataDir)
-  await waitFor(() => hook.got.length === 1, 'the message after the restart')
+  await waitFor(() => hook.got.length === 1, { message: 'the message after the restart' })
   t.ok(hook.attempts() > attemptsBefore, 'sent by the new instance')
   t.match(hook.got[0].body, { kind: 'firing', alerts: [{ service: 'cart' }] })
   t.ok(verify(hook.got[0].headers, hook.got[0].raw))
   const log = await waitFor(async () => {
     const l = (await second.app.inject({ url: '/notifications/deliveries?channel=ops', headers: adminHeaders })).json()
     return l[0]?.outcome === 'success' ? l : null
-  }, 'the success in the log')
-  t.ok(log.slice(1).every((d: any) => d.outcome === 'failure'), 'failed attempts of the first instance are in the log')
+  }, { message: 'the success in the log' })
+  t.equal(log.length, attemptsBefore + 1, `every attempt is logged: ${attemptsBefore} of the first instance, then the success`)
+  t.same(log.slice(1).map((d: any) => d.outcome), Array(attemptsBefore).fill('failure'), 'failed attempts of the first instance are in the log')
   // the notifier's view of states survived too: recovery resolves the alert opened before the restart
   publishTransition(second.app, 'cart', 'up')
-  await waitFor(() => hook.got.length === 2, 'the resolution after the restart')
+  await waitFor(() => hook.got.length === 2, { message: 'the resolution after the restart' })
   t.equal(hook.got[1].body.alerts[0].id, hook.got[0].body.alerts[0].id)
 })
 
@@ -100,9 +103,10 @@ t.test('a message past its maximum age is given up and logged as expired', async
   const log = await waitFor(async () => {
     const l = (await app.inject({ url: '/notifications/deliveries?channel=dead', headers: adminHeaders })).json()
     return l.length && l[0].outcome === 'expired' ? l : null
-  }, 'the expired outcome')
+  }, { message: 'the expired outcome' })
   const n = hook.attempts()
-  await sleep(200)
+  // an expired message is no longer pending: with the outbox drained nothing is left to attempt
+  await waitFor(() => outboxDrained(app), { message: 'the outbox to drain' })
   t.equal(hook.attempts(), n, 'no attempt after expiry')
   t.ok(log.length >= 2)
 })
@@ -178,7 +182,7 @@ t.test('a template shapes the webhook body; the signature covers the rendered bo
     alertRules: [{ id: 'all', channels: ['tpl'] }],
   })
   publishTransition(app, 'auth', 'degraded', { cause: 'latency' })
-  await waitFor(() => hook.got.length === 1, 'the templated message')
+  await waitFor(() => hook.got.length === 1, { message: 'the templated message' })
   t.same(hook.got[0].body, { msg: '[FIRING] 1 firing', n: 1, first: 'auth' })
   t.ok(verify(hook.got[0].headers, hook.got[0].raw))
 })
@@ -191,10 +195,10 @@ t.test('a resolution never overtakes its firing while the firing is being retrie
     alertRules: [{ id: 'all', channels: ['ops'] }],
   })
   publishTransition(app, 'order', 'down')
-  await waitFor(() => hook.attempts() >= 1, 'the first failed attempt')
+  await waitFor(() => hook.attempts() >= 1, { message: 'the first failed attempt' })
   publishTransition(app, 'order', 'up')
-  await waitFor(() => hook.got.length === 2, 'both messages')
+  await waitFor(() => hook.got.length === 2, { message: 'both messages' })
   t.same(hook.got.map((m) => m.body.kind), ['firing', 'resolved'])
-  await sleep(100)
+  await waitFor(() => outboxDrained(app), { message: 'the outbox to drain' })
   t.equal(hook.got.length, 2, 'each once')
 })

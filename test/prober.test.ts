@@ -4,6 +4,7 @@ import type { LookupAddress } from 'node:dns'
 import { createProber, type ProbeTarget } from '../src/domain/health/adapters/prober.js'
 import { createTargetGuard, isMetadataAddress } from '../src/domain/shared/target-guard.js'
 import { startTargets } from './fixtures/targets.js'
+import { waitFor } from './fixtures/wait.js'
 
 const target = (url: string, over: Partial<ProbeTarget> = {}): ProbeTarget => ({
   kind: 'http', url, method: 'GET', headers: {}, body: null, expectedStatus: ['2xx'], bodyContains: null, json: [],
@@ -54,7 +55,8 @@ t.test('a 10 MB body: only 64 KiB is read, the probe stays fast and the connecti
   const r = await prober.probe(target(tg.base + '/big', { bodyContains: 'xxx' }))
   t.match(r, { verdict: 'up', httpStatus: 200 })
   t.ok(r.latencyMs < 500, `fast (${r.latencyMs} ms)`)
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  // the prober let go of the response: the target sees it closed, with most of the body never written
+  await waitFor(() => tg.bigClosed() === 1, { message: 'the /big response to close' })
   t.ok(tg.bigWritten() < 5 * 1024 * 1024, `the rest was not transferred (${tg.bigWritten()} bytes written)`)
   // the condition cannot be judged beyond 64 KiB: JSON over the cap fails clearly
   t.match(await prober.probe(target(tg.base + '/big', { json: [{ path: 'a', exists: true }] })), { errorClass: 'condition', message: /over 64 KiB/ })

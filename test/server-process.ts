@@ -1,22 +1,41 @@
-// Runs the built server (dist/server.js, built by `pretest`) as a child process, as `npm start` would.
+// Runs the server from its sources (src/server.ts) as a child process, as `npm start` would run the build:
+// node with the TypeScript loader tap runs the tests with, so a stale or missing dist/ is never tested.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-export const SERVER = fileURLToPath(new URL('../dist/server.js', import.meta.url))
+export const SERVER = fileURLToPath(new URL('../src/server.ts', import.meta.url))
+
+/** The node arguments of the TypeScript loader this test runs under (tap's @tapjs/typescript). */
+export const TS_LOADER = process.execArgv.filter((a) => a.includes('@tapjs/typescript'))
+if (TS_LOADER.length === 0) throw new Error('no TypeScript loader in process.execArgv: run the tests with tap (npx tap test/…)')
+
+/** The loader's own settings from tap's environment (transpile only), kept in the child's trimmed environment. */
+const loaderEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('TS_NODE_') || k === 'TAP_TYPE_STRIP_ONLY')) as Record<string, string>
+
+function spawnServer (env: Record<string, string>, stdio: 'pipe' | 'ignore'): ChildProcess {
+  return spawn(process.execPath, [...TS_LOADER, SERVER], {
+    env: { ...loaderEnv(), PATH: process.env.PATH ?? '', MCP_HOST: '127.0.0.1', MCP_PORT: '0', ...env },
+    stdio: ['ignore', stdio, 'pipe'],
+  })
+}
 
 export interface RunningServer { child: ChildProcess, url: string, stderr (): string }
 
+/**
+ * Each start transpiles the sources (several seconds of CPU, far more on a loaded machine), so the waits are
+ * generous, and a file starting several servers raises its own tap timeout with PROCESS_TEST_TIMEOUT_MS.
+ */
+export const START_TIMEOUT_MS = 90_000
+export const PROCESS_TEST_TIMEOUT_MS = 360_000
+
 /** Starts the server with the given environment; resolves with its URL once it listens. */
-export function startServer (env: Record<string, string>, timeoutMs = 15_000): Promise<RunningServer> {
-  const child = spawn(process.execPath, [SERVER], {
-    env: { PATH: process.env.PATH ?? '', MCP_HOST: '127.0.0.1', MCP_PORT: '0', MCP_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+export function startServer (env: Record<string, string>, timeoutMs = START_TIMEOUT_MS): Promise<RunningServer> {
+  const child = spawnServer({ MCP_LOG_LEVEL: 'info', ...env }, 'pipe')
   let out = ''
   let err = ''
   child.stderr!.on('data', (d) => { err += d })
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start: ${err}${out}`)) }, timeoutMs)
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start within ${timeoutMs} ms: ${err}${out}`)) }, timeoutMs)
     child.stdout!.on('data', (d) => {
       out += d
       const m = /listening at (https?:\/\/127\.0\.0\.1:\d+)/.exec(out)
@@ -28,11 +47,11 @@ export function startServer (env: Record<string, string>, timeoutMs = 15_000): P
 
 /** Runs the server expecting it to fail at start; resolves with its exit code and stderr. */
 export function failingStart (env: Record<string, string>): Promise<{ code: number | null, stderr: string }> {
-  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH ?? '', MCP_HOST: '127.0.0.1', MCP_PORT: '0', ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawnServer(env, 'ignore')
   let stderr = ''
   child.stderr!.on('data', (d) => { stderr += d })
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    const timer = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS)
     child.once('exit', (code) => { clearTimeout(timer); resolve({ code, stderr }) })
   })
 }

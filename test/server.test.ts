@@ -3,8 +3,12 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
 import { request, Agent } from 'undici'
-import { startServer, failingStart, exited } from './server-process.js'
+import { startServer, failingStart, exited, PROCESS_TEST_TIMEOUT_MS } from './server-process.js'
 import { tempDir, ADMIN_PASSWORD } from './helper.js'
+import { waitFor } from './fixtures/wait.js'
+
+// every server started here transpiles the sources first
+t.setTimeout(PROCESS_TEST_TIMEOUT_MS)
 
 t.test('a bad configuration stops the start with a message naming the variable', async (t) => {
   const dataDir = tempDir(t)
@@ -72,7 +76,7 @@ t.test('SIGHUP reloads the services of the config file', async (t) => {
   writeFileSync(file, 'services:\n' + svc('auth') + svc('order'))
   server.child.kill('SIGHUP')
   let now: string[] = []
-  for (let i = 0; i < 50 && now.length < 2; i++) { await new Promise((resolve) => setTimeout(resolve, 100)); now = await names() }
+  await waitFor(async () => (now = await names()).length >= 2, { timeoutMs: 10_000, intervalMs: 100, message: () => `the reloaded services (have ${JSON.stringify(now)})` })
   t.same(now, ['auth', 'order'], 'the new service is there without a restart')
   server.child.kill('SIGTERM')
   await exited(server.child)

@@ -2,6 +2,7 @@ import t from 'tap'
 import type { ServiceTransition } from '../src/domain/health/topics.js'
 import { build, adminHeaders, tempDir } from './helper.js'
 import { startTargets } from './fixtures/targets.js'
+import { waitFor } from './fixtures/wait.js'
 
 const quiet = { healthScheduler: false }
 
@@ -23,6 +24,7 @@ t.test('check-services aggregates every kind of target; refresh probes them now'
   for (const d of defs) t.equal((await app.inject({ method: 'POST', url: '/services', headers: adminHeaders, payload: d })).statusCode, 201, d.name)
   const before = (await app.inject({ url: '/check-services', headers: adminHeaders })).json()
   t.match(before, { healthy: 0, total: 10, checkedAt: null })
+  t.equal(before.services.length, 10)
   t.ok(before.services.every((s: { state: string }) => s.state === 'unknown'), 'reads never probe')
   const started = Date.now()
   const res = await app.inject({ url: '/check-services?refresh=true', headers: adminHeaders })
@@ -110,9 +112,14 @@ t.test('scheduled checks run on their own clock', async (t) => {
   const dataDir = tempDir(t)
   const { app } = await build(t, {}, dataDir)
   await app.inject({ method: 'POST', url: '/services', headers: adminHeaders, payload: { name: 'product', url: tg.base + '/ok', interval: '1s', timeout: 500 } })
-  await new Promise((resolve) => setTimeout(resolve, 2600))
-  const hist = (await app.inject({ url: '/services/product/history', headers: adminHeaders })).json()
-  t.ok(hist.checks.length >= 2 && hist.checks.length <= 4, `checked on the clock (${hist.checks.length})`)
+  // a real target, so real time: nothing but the scheduler probes here; wait for its third check
+  const hist = await waitFor(async () => {
+    const h = (await app.inject({ url: '/services/product/history', headers: adminHeaders })).json()
+    return h.checks.length >= 3 ? h : null
+  }, { timeoutMs: 10_000, message: 'three scheduled checks' })
+  const times = hist.checks.map((c: { at: string }) => Date.parse(c.at)).sort((a: number, b: number) => a - b)
+  const gaps = times.slice(1).map((x: number, i: number) => x - times[i])
+  t.ok(gaps.length >= 2 && gaps.every((g: number) => g >= 700 && g < 1900), `checked on the clock, one interval apart (gaps ${gaps} ms)`)
   t.equal(app.health.getState('product'), 'up')
 })
 

@@ -2,7 +2,8 @@ import t from 'tap'
 import http from 'node:http'
 import net from 'node:net'
 import { build, adminAuth } from './helper.js'
-import { decodeStreamId, encodeStreamId } from '../src/domain/stream/stream-hub.js'
+import { waitFor, fakeClock } from './fixtures/wait.js'
+import { createStreamHub, decodeStreamId, encodeStreamId, type StreamSink } from '../src/domain/stream/stream-hub.js'
 
 interface Frame { id?: string, event?: string, data?: { type: string, seq: number, data: any } }
 
@@ -12,7 +13,6 @@ function sse (url: string, headers: Record<string, string> = {}) {
   const comments: string[] = []
   let status = 0
   let buf = ''
-  let waiters: Array<() => void> = []
   let req: http.ClientRequest
   let ended = false
   const ready = new Promise<void>((resolve, reject) => {
@@ -34,9 +34,8 @@ function sse (url: string, headers: Record<string, string> = {}) {
           }
           if (f.event) frames.push(f)
         }
-        for (const w of waiters.splice(0)) w()
       })
-      res.on('end', () => { ended = true; for (const w of waiters.splice(0)) w() })
+      res.on('end', () => { ended = true })
       resolve()
     })
     req.on('error', reject)
@@ -47,16 +46,12 @@ function sse (url: string, headers: Record<string, string> = {}) {
     comments,
     get status () { return status },
     get ended () { return ended },
-    async until (pred: () => boolean, ms = 5000) {
-      const deadline = Date.now() + ms
-      while (!pred()) {
-        if (Date.now() > deadline) throw new Error(`timed out; frames: ${JSON.stringify(frames.map((f) => f.id))}`)
-        await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 50) })
-      }
-    },
     close () { req.destroy() },
   }
 }
+
+/** For waitFor: what is awaited, and the frames the client has when the wait times out. */
+const frames = (c: { frames: Frame[] }, n: number) => () => `${n} frame(s); got ${c.frames.length}, the last ${JSON.stringify(c.frames.slice(-10).map((f) => f.id))}`
 
 async function listen (t: any, overrides = {}) {
   const { app } = await build(t, overrides)
@@ -82,7 +77,7 @@ t.test('new events arrive live, with ids and types', async (t) => {
   await c.ready
   t.equal(c.status, 200)
   await post(app, { type: 'order.created', payload: { n: 1 } })
-  await c.until(() => c.frames.length === 1)
+  await waitFor(() => c.frames.length === 1, { message: frames(c, 1) })
   t.match(c.frames[0], { event: 'event', id: /^event:\d+$/, data: { type: 'order.created', data: { payload: { n: 1 } } } })
 })
 
@@ -93,10 +88,10 @@ t.test('Last-Event-ID replays what was missed, then goes on live, without duplic
   const c = sse(`${base}/stream`, { 'last-event-id': `event:${ids[1]}` })
   t.teardown(() => c.close())
   await c.ready
-  await c.until(() => c.frames.length === 3)
+  await waitFor(() => c.frames.length === 3, { message: frames(c, 3) })
   t.same(c.frames.map((f) => f.data!.seq), ids.slice(2))
   await post(app, { type: 'r', payload: { i: 5 } })
-  await c.until(() => c.frames.length === 4)
+  await waitFor(() => c.frames.length === 4, { message: frames(c, 4) })
   t.same(c.frames.map((f) => f.data!.data.payload.i), [2, 3, 4, 5])
   t.equal(c.frames[3].id, `event:${c.frames[3].data!.seq}`)
 })
@@ -107,9 +102,11 @@ t.test('filters by kind and type; unknown kinds refused', async (t) => {
   t.teardown(() => c.close())
   await c.ready
   await post(app, [{ type: 'drop.me' }, { type: 'keep.me' }, { type: 'drop.me' }])
-  await c.until(() => c.frames.length === 1)
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  t.same(c.frames.map((f) => f.data!.type), ['keep.me'])
+  // a last matching event: frames come in order, so once it is here a dropped one would have come before it
+  await post(app, { type: 'keep.me', payload: { last: true } })
+  await waitFor(() => c.frames.length === 2, { message: frames(c, 2) })
+  t.same(c.frames.map((f) => f.data!.type), ['keep.me', 'keep.me'])
+  t.same(c.frames[1].data!.data.payload, { last: true })
   const bad = await app.inject({ url: '/stream?kinds=nope', headers: { authorization: adminAuth } })
   t.equal(bad.statusCode, 400)
   t.match(bad.json().message, /querystring\/kinds: unknown kind nope/)
@@ -121,8 +118,40 @@ t.test('heartbeats keep idle connections open', async (t) => {
   const c = sse(`${base}/stream`)
   t.teardown(() => c.close())
   await c.ready
-  await c.until(() => c.comments.includes('heartbeat'), 3000)
-  t.pass('heartbeat received')
+  const beats = () => c.comments.filter((x) => x === 'heartbeat').length
+  await waitFor(() => beats() >= 2, { timeoutMs: 3000, message: () => `two heartbeats; comments: ${JSON.stringify(c.comments)}` })
+  t.equal(c.status, 200)
+  t.ok(beats() >= 2, `${beats()} heartbeats on the idle connection`)
+  t.same(c.frames, [], 'heartbeats are comments, not events')
+  t.notOk(c.ended, 'the idle connection is still open')
+})
+
+t.test('the hub writes a heartbeat to every client each interval, and stops on close', async (t) => {
+  const clock = fakeClock(t, { apis: ['setInterval'] })
+  const hub = createStreamHub({ maxClients: 10, maxBufferedBytes: 1024 * 1024, heartbeatMs: 15_000, replayLimit: 100 })
+  const sink = () => {
+    const chunks: string[] = []
+    const s: StreamSink & { beats (): number } = {
+      write: (chunk) => { chunks.push(chunk) },
+      bufferedBytes: () => 0,
+      close: () => {},
+      beats: () => chunks.filter((x) => x === ': heartbeat\n\n').length,
+    }
+    return s
+  }
+  const a = sink()
+  const b = sink()
+  await hub.connect(a)
+  await hub.connect(b)
+  await clock.advance(14_999, 1000)
+  t.equal(a.beats(), 0, 'nothing before the interval')
+  await clock.advance(1)
+  t.same([a.beats(), b.beats()], [1, 1], 'one heartbeat each at the interval')
+  await clock.advance(30_000, 1000)
+  t.same([a.beats(), b.beats()], [3, 3], 'then one per interval')
+  hub.close()
+  await clock.advance(60_000, 1000)
+  t.equal(a.beats(), 3, 'none after the hub closed')
 })
 
 t.test('the connection limit answers 503 with Retry-After', async (t) => {
@@ -150,11 +179,11 @@ t.test('a client too slow to keep up is disconnected and counted; memory does no
   const fast = sse(`${base}/stream`)
   t.teardown(() => fast.close())
   await fast.ready
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  await waitFor(() => app.stream.stats().clients === 2, { message: () => `both clients connected (${app.stream.stats().clients})` })
   t.equal(app.stream.stats().clients, 2)
   const blob = 'x'.repeat(16 * 1024)
   for (let i = 0; i < 40; i++) await post(app, Array.from({ length: 20 }, (_, j) => ({ type: 'big', payload: { i, j, blob } })))
-  await fast.until(() => fast.frames.length === 800, 15_000)
+  await waitFor(() => fast.frames.length === 800, { message: frames(fast, 800), timeoutMs: 15_000 })
   t.equal(app.stream.stats().slowDisconnects, 1, 'the slow client was cut off')
   t.equal(app.stream.stats().clients, 1, 'the fast client stays')
   const { peakBufferedBytes } = app.stream.stats()
@@ -168,15 +197,15 @@ t.test('service state changes stream live and replay from the stream log', async
   await c.ready
   const transition = (service: string, to: 'down' | 'up') => app.bus.publish('service.transition', { service, tags: [], dependsOn: [], from: to === 'down' ? 'up' : 'down', to, at: new Date().toISOString(), cause: to === 'down' ? 'timeout' : null, incidentId: null })
   transition('order', 'down')
-  await c.until(() => c.frames.length === 1)
+  await waitFor(() => c.frames.length === 1, { message: frames(c, 1) })
   t.match(c.frames[0], { event: 'state', id: /^state:\d+$/, data: { type: 'down', data: { service: 'order', cause: 'timeout' } } })
   transition('order', 'up')
   transition('cart', 'down')
-  await c.until(() => c.frames.length === 3)
+  await waitFor(() => c.frames.length === 3, { message: frames(c, 3) })
   const again = sse(`${base}/stream?kinds=state`, { 'last-event-id': c.frames[0].id! })
   t.teardown(() => again.close())
   await again.ready
-  await again.until(() => again.frames.length === 2)
+  await waitFor(() => again.frames.length === 2, { message: frames(again, 2) })
   t.same(again.frames.map((f) => [f.data!.data.service, f.data!.type]), [['order', 'up'], ['cart', 'down']])
 })
 
@@ -188,9 +217,9 @@ t.test('audit entries stream live and replay from the trail', async (t) => {
   const c = sse(`${base}/stream?kinds=audit`, { 'last-event-id': 'audit:0' })
   t.teardown(() => c.close())
   await c.ready
-  await c.until(() => c.frames.length === 1)
+  await waitFor(() => c.frames.length === 1, { message: frames(c, 1) })
   await app.inject({ method: 'POST', url: '/audit', headers: { authorization: adminAuth }, payload: entry('order.cancel') })
-  await c.until(() => c.frames.length === 2)
+  await waitFor(() => c.frames.length === 2, { message: frames(c, 2) })
   t.same(c.frames.map((f) => f.data!.type), ['order.refund', 'order.cancel'])
   t.match(c.frames[1], { event: 'audit', id: /^audit:\d+$/, data: { data: { actor: { id: 'agent-7' }, hash: /^[0-9a-f]{64}$/ } } })
 })
