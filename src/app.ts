@@ -1,42 +1,73 @@
-// Builds the app from a validated config. Registration order: ecosystem plugins, store, bus, domain
-// plugins, then routes (Swagger before any route). server.ts starts it; tests build it.
+// Builds the app from a validated config: one list of plugins and one of routes, each registered in
+// the order their declared `dependencies` require (see src/http/plugin-order.ts). server.ts starts it;
+// tests build it.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { readFileSync } from 'node:fs'
 import type { Config } from './config.js'
-import configPlugin from './plugins/app/config.js'
-import storePlugin from './plugins/app/store.js'
-import busPlugin from './plugins/app/bus.js'
-import authPlugin from './plugins/app/auth.js'
-import eventsPlugin from './plugins/app/events.js'
-import healthPlugin from './plugins/app/health.js'
-import auditPlugin from './plugins/app/audit.js'
-import contextPlugin from './plugins/app/context.js'
-import notifierPlugin from './plugins/app/notifier.js'
-import dashboardPlugin from './plugins/app/dashboard.js'
-import streamPlugin from './plugins/app/stream.js'
-import streamRoutes from './routes/stream.js'
+import { orderPlugins, pluginMeta } from './http/plugin-order.js'
 import sensible from './plugins/external/sensible.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import swagger from './plugins/external/swagger.js'
+import configPlugin from './plugins/app/config.js'
+import errorsPlugin from './plugins/app/errors.js'
+import storePlugin from './plugins/app/store.js'
+import busPlugin from './plugins/app/bus.js'
+import authPlugin from './plugins/app/auth.js'
+import eventsPlugin from './plugins/app/events.js'
+import auditPlugin from './plugins/app/audit.js'
+import contextPlugin from './plugins/app/context.js'
+import notifierPlugin from './plugins/app/notifier.js'
+import healthPlugin from './plugins/app/health.js'
+import streamPlugin from './plugins/app/stream.js'
+import metricsPlugin from './plugins/app/metrics.js'
+import dashboardPlugin from './plugins/app/dashboard.js'
+import docsRoutes from './routes/docs.js'
 import healthRoutes from './routes/health.js'
 import eventRoutes from './routes/events.js'
 import serviceRoutes from './routes/services.js'
 import auditRoutes from './routes/audit.js'
 import contextRoutes from './routes/context.js'
 import backupRoutes from './routes/backup.js'
+import notifierRoutes from './routes/notifier.js'
+import metricsRoutes, { metricsSchemas } from './routes/metrics.js'
+import streamRoutes from './routes/stream.js'
 import { auditSchemas } from './schemas/audit.js'
 import { contextSchemas } from './schemas/context.js'
 import { ErrorResponse } from './schemas/common.js'
 import { sharedSchemas } from './schemas/events.js'
 import { healthSchemas } from './schemas/health.js'
 import { notifierSchemas } from './schemas/notifier.js'
-import notifierRoutes from './routes/notifier.js'
-import metricsPlugin from './plugins/app/metrics.js'
-import metricsRoutes, { metricsSchemas } from './routes/metrics.js'
-import errorsPlugin from './plugins/app/errors.js'
+
+/**
+ * Ecosystem plugins (thin wrappers), then ours. Registered in this order except where a plugin's
+ * `dependencies` pull another one ahead of it (the notifier before health, say: health asks it about
+ * maintenance windows and it must listen before health publishes transitions).
+ */
+const PLUGINS = [
+  sensible, helmet, cors, rateLimit, swagger,
+  configPlugin, errorsPlugin, storePlugin, busPlugin, authPlugin, eventsPlugin, auditPlugin, contextPlugin,
+  notifierPlugin, healthPlugin, streamPlugin, metricsPlugin,
+]
+
+/**
+ * Then everything that adds routes, after every plugin: the plugins' onRoute hooks (the auth guard and
+ * OpenAPI security, security headers, rate limits, request durations) and the Swagger document must
+ * see each route, and the error handler must be set before a route's scope is created.
+ */
+const ROUTES = [
+  docsRoutes, healthRoutes, eventRoutes, serviceRoutes, auditRoutes, contextRoutes, backupRoutes,
+  notifierRoutes, metricsRoutes, streamRoutes, dashboardPlugin,
+]
+
+/** The plugins, then the routes, each in an order their dependencies allow. */
+export function registrationOrder () {
+  const plugins = orderPlugins(PLUGINS)
+  const routes = orderPlugins(ROUTES, plugins.map((p) => pluginMeta(p)?.name as string))
+  return [...plugins, ...routes]
+}
 
 export interface BuildOptions {
   /** pino options or false; the server passes its logger config, tests usually none */
@@ -81,33 +112,9 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
 }
 
 async function registerAll (app: FastifyInstance, config: Config) {
-  await app.register(configPlugin, { config })
-  await app.register(errorsPlugin)
-  await app.register(sensible)
-  await app.register(helmet)
-  await app.register(cors)
-  await app.register(rateLimit)
-  await app.register(swagger)
-  await app.register(storePlugin)
-  await app.register(busPlugin)
-  await app.register(authPlugin)
-  await app.register(eventsPlugin)
-  await app.register(auditPlugin)
-  await app.register(contextPlugin)
-  // the notifier listens before health starts publishing transitions
-  await app.register(notifierPlugin)
-  await app.register(healthPlugin)
-  await app.register(streamPlugin)
-  await app.register(metricsPlugin)
-
-  await app.register(healthRoutes)
-  await app.register(eventRoutes)
-  await app.register(serviceRoutes)
-  await app.register(auditRoutes)
-  await app.register(contextRoutes)
-  await app.register(backupRoutes)
-  await app.register(notifierRoutes)
-  await app.register(metricsRoutes)
-  await app.register(streamRoutes)
-  await app.register(dashboardPlugin)
+  for (const plugin of registrationOrder()) {
+    // config is the one plugin with options
+    if (plugin === configPlugin) await app.register(configPlugin, { config })
+    else await app.register(plugin as Parameters<FastifyInstance['register']>[0])
+  }
 }

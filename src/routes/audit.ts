@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin'
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
@@ -98,4 +99,4 @@ client address, the request id, who authenticated (submittedBy), prevHash and ha
   })
 }
 
-export default routes
+export default fp(routes, { name: 'routes/audit', dependencies: ['config', 'audit', 'auth'], encapsulate: true })

@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin'
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
@@ -83,4 +84,4 @@ exists are skipped; an audit entry whose id exists must be the very same entry.`
   })
 }
 
-export default routes
+export default fp(routes, { name: 'routes/backup', dependencies: ['config', 'store', 'audit', 'auth'], encapsulate: true })

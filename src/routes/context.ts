@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
@@ -113,4 +114,4 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }
 }
 
-export default routes
+export default fp(routes, { name: 'routes/context', dependencies: ['context', 'audit', 'events', 'auth'], encapsulate: true })

@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
@@ -73,4 +74,4 @@ A 2xx means the events are committed to disk.`,
   })
 }
 
-export default routes
+export default fp(routes, { name: 'routes/events', dependencies: ['config', 'events', 'auth'], encapsulate: true })

@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { createRequire } from 'node:module'
@@ -39,4 +40,4 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 }
 
-export default routes
+export default fp(routes, { name: 'routes/health', dependencies: ['store'], encapsulate: true })

@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef } from '../schemas/common.js'
@@ -37,4 +38,4 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (_req, reply) => reply.type(app.metrics.contentType).send(await app.metrics.exposition()))
 }
 
-export default routes
+export default fp(routes, { name: 'routes/metrics', dependencies: ['metrics'], encapsulate: true })

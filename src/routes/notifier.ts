@@ -1,4 +1,5 @@
 // Alerts, notification channels and rules, the delivery log, silences and maintenance windows. Admin only.
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
@@ -151,4 +152,4 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req, reply) => { await audited(req, 'maintenance.delete', 'maintenance', req.params.id, () => n.maintenance.remove(req.params.id)); return reply.code(204).send(null) })
 }
 
-export default routes
+export default fp(routes, { name: 'routes/notifier', dependencies: ['notifier', 'audit', 'auth'], encapsulate: true })

@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
@@ -135,4 +136,4 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => app.health.incidents(req.params.name, req.query))
 }
 
-export default routes
+export default fp(routes, { name: 'routes/services', dependencies: ['health', 'audit', 'auth'], encapsulate: true })

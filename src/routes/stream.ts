@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
@@ -51,4 +52,4 @@ Message \`event\` is the kind; \`data\` is JSON \`{type, seq, data}\`. A heartbe
   })
 }
 
-export default routes
+export default fp(routes, { name: 'routes/stream', dependencies: ['config', 'stream', 'auth'], encapsulate: true })

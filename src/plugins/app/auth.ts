@@ -139,4 +139,4 @@ export default fp(async (app) => {
       await adminGuard(req, reply)
     },
   })
-}, { name: 'auth', dependencies: ['config', 'bus', 'sensible', '@fastify/rate-limit'] })
+}, { name: 'auth', dependencies: ['config', 'bus', 'sensible', 'rate-limit'] })
