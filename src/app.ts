@@ -1,6 +1,6 @@
-// Builds the app from a validated config: one list of plugins and one of routes, each registered in
-// the order their declared `dependencies` require (see src/http/plugin-order.ts). server.ts starts it;
-// tests build it.
+// Builds the app from a validated config: one declarative list of plugins (config, ecosystem plugins,
+// ours, routes), registered in the order their declared `dependencies` require (see
+// src/http/plugin-order.ts). server.ts starts it; tests build it.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { readFileSync } from 'node:fs'
@@ -42,31 +42,31 @@ import { healthSchemas } from './schemas/health.js'
 import { notifierSchemas } from './schemas/notifier.js'
 
 /**
- * Ecosystem plugins (thin wrappers), then ours. Registered in this order except where a plugin's
- * `dependencies` pull another one ahead of it (the notifier before health, say: health asks it about
- * maintenance windows and it must listen before health publishes transitions).
+ * What the app is made of, in four stages. Within a stage the plugins are registered in the order
+ * listed, except where a plugin's `dependencies` pull another one ahead of it (the notifier before
+ * health, say: health asks it about maintenance windows, and it must listen before health publishes
+ * transitions). A dependency on a later stage, or on nothing listed, stops the start.
  */
-const PLUGINS = [
-  sensible, helmet, cors, rateLimit, swagger,
-  configPlugin, errorsPlugin, storePlugin, busPlugin, authPlugin, eventsPlugin, auditPlugin, contextPlugin,
-  notifierPlugin, healthPlugin, streamPlugin, metricsPlugin,
+const STAGES = [
+  // the validated config, which every plugin reads
+  [configPlugin],
+  // ecosystem plugins (thin wrappers in plugins/external); swagger collects every route registered after it
+  [sensible, helmet, cors, rateLimit, swagger],
+  // ours, each decorating the app with one object
+  [errorsPlugin, storePlugin, busPlugin, authPlugin, eventsPlugin, auditPlugin, contextPlugin, notifierPlugin,
+    healthPlugin, streamPlugin, metricsPlugin],
+  // everything that adds routes, after every plugin: their onRoute hooks (the auth guard and OpenAPI
+  // security, security headers, rate limits, request durations) and the document must see each route,
+  // and the error handler must be set before a route's scope is created
+  [docsRoutes, healthRoutes, eventRoutes, serviceRoutes, auditRoutes, contextRoutes, backupRoutes,
+    notifierRoutes, metricsRoutes, streamRoutes, dashboardPlugin],
 ]
 
-/**
- * Then everything that adds routes, after every plugin: the plugins' onRoute hooks (the auth guard and
- * OpenAPI security, security headers, rate limits, request durations) and the Swagger document must
- * see each route, and the error handler must be set before a route's scope is created.
- */
-const ROUTES = [
-  docsRoutes, healthRoutes, eventRoutes, serviceRoutes, auditRoutes, contextRoutes, backupRoutes,
-  notifierRoutes, metricsRoutes, streamRoutes, dashboardPlugin,
-]
-
-/** The plugins, then the routes, each in an order their dependencies allow. */
+/** Every plugin, stage by stage, each stage in an order its dependencies allow. */
 export function registrationOrder () {
-  const plugins = orderPlugins(PLUGINS)
-  const routes = orderPlugins(ROUTES, plugins.map((p) => pluginMeta(p)?.name as string))
-  return [...plugins, ...routes]
+  const order: Array<(typeof STAGES)[number][number]> = []
+  for (const stage of STAGES) order.push(...orderPlugins(stage, order.map((p) => pluginMeta(p)?.name as string)))
+  return order
 }
 
 export interface BuildOptions {

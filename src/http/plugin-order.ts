@@ -39,7 +39,7 @@ export function orderPlugins<P extends object> (plugins: readonly P[], registere
     const plugin = byName.get(name) as P
     path.push(name)
     for (const dep of pluginMeta(plugin)?.dependencies ?? []) {
-      if (!byName.has(dep) && !done.has(dep)) throw new Error(`plugin "${name}" depends on "${dep}", which is not in the list of plugins`)
+      if (!byName.has(dep) && !done.has(dep)) throw new Error(`plugin "${name}" depends on "${dep}", which is neither in the list nor registered before it`)
       visit(dep)
     }
     path.pop()

@@ -18,18 +18,16 @@ const ImportRefused = Type.Object({
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
-  app.addHook('onRequest', app.auth.admin)
-  const security = [{ basicAuth: [] }]
 
   // Backups are large: NDJSON has its own, larger body limit, in this scope only.
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string', bodyLimit: config.importMaxBytes }, (_req, body, done) => done(null, body))
 
   app.get('/export', {
+    auth: 'admin',
     schema: {
       tags: ['backup'],
       summary: 'A consistent NDJSON snapshot of every table',
       description: 'A header line (format, version, tables, the public keys of the audit checkpoints), then one {"table", "row"} line per row, read in one read transaction.',
-      security,
       produces: ['application/x-ndjson'],
       response: { 200: Type.String({ description: 'NDJSON' }), ...adminErrors },
     },
@@ -40,6 +38,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/import', {
+    auth: 'admin',
     bodyLimit: config.importMaxBytes,
     // the body is checked line by line by importBackup; another content type answers 415 below
     validatorCompiler: () => () => true,
@@ -49,7 +48,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       description: `Content-Type application/x-ndjson, at most ${config.importMaxBytes} bytes (MCP_IMPORT_MAX_BYTES). Every line is validated and the
 audit trail it carries must verify, or nothing is stored (400 names the line, or the first broken entry). Rows whose id already
 exists are skipped; an audit entry whose id exists must be the very same entry.`,
-      security,
       consumes: ['application/x-ndjson'],
       body: Type.String({ description: 'NDJSON' }),
       response: {

@@ -11,14 +11,11 @@ import { cursorCodec } from '../domain/shared/cursor.js'
 const cursor = cursorCodec('c1.')
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('onRequest', app.auth.admin)
-  const security = [{ basicAuth: [] }]
-
   app.get('/context', {
+    auth: 'admin',
     schema: {
       tags: ['context'],
       summary: "The seed's context snapshot: models, agents, tasks, and the latest audit entries and events",
-      security,
       querystring: ContextSnapshotQuery,
       response: {
         200: Type.Object({
@@ -50,11 +47,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) })
 
     app.get(`/context/${kind}`, {
+      auth: 'admin',
       schema: {
         tags: ['context'],
         summary: `List ${kind} by id`,
         description: `Filter by status (${statuses.join(', ')}) or name.`,
-        security,
         querystring: ContextListQuery,
         response: { 200: Page, ...adminErrors },
       },
@@ -66,7 +63,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     })
 
     app.get(`/context/${kind}/:id`, {
-      schema: { tags: ['context'], summary: `One ${one}`, security, params: Params, response: { 200: Type.Ref(item), 404: ErrorRef, ...adminErrors } },
+      auth: 'admin',
+      schema: { tags: ['context'], summary: `One ${one}`, params: Params, response: { 200: Type.Ref(item), 404: ErrorRef, ...adminErrors } },
     }, async (req, reply) => {
       const found = await app.context.get(kind, (req.params as { id: string }).id)
       if (!found) return reply.notFound(`no ${one} with id ${(req.params as { id: string }).id}`)
@@ -74,10 +72,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     })
 
     app.post(`/context/${kind}`, {
+      auth: 'admin',
       schema: {
         tags: ['context'],
         summary: `Create a ${one} (audited)`,
-        security,
         body: Type.Ref(input),
         response: { 201: Type.Ref(item), 409: ErrorRef, 503: ErrorRef, ...adminErrors },
       },
@@ -87,6 +85,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     })
 
     app.patch(`/context/${kind}/:id`, {
+      auth: 'admin',
       schema: {
         tags: ['context'],
         summary: `Change a ${one} (audited; status changes are checked)`,
@@ -95,7 +94,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           : kind === 'agents'
             ? 'Agent status: active ↔ paused, either → retired; retired is final. 409 otherwise.'
             : 'Model status: active ↔ deprecated, either → retired; retired is final. 409 otherwise.',
-        security,
         params: Params,
         body: Type.Ref(patch),
         response: { 200: Type.Ref(item), 404: ErrorRef, 409: ErrorRef, 503: ErrorRef, ...adminErrors },
@@ -105,7 +103,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     })
 
     app.delete(`/context/${kind}/:id`, {
-      schema: { tags: ['context'], summary: `Delete a ${one} (audited)`, security, params: Params, response: { 204: Type.Null(), 404: ErrorRef, ...adminErrors } },
+      auth: 'admin',
+      schema: { tags: ['context'], summary: `Delete a ${one} (audited)`, params: Params, response: { 204: Type.Null(), 404: ErrorRef, ...adminErrors } },
     }, async (req, reply) => {
       const gone = await app.context.delete(kind, (req.params as { id: string }).id, app.context.whoOf(req))
       if (!gone) return reply.notFound(`no ${one} with id ${(req.params as { id: string }).id}`)

@@ -17,10 +17,12 @@ const Readiness = Type.Object({ status: Type.Union([Type.Literal('ready'), Type.
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', {
+    auth: 'public',
     schema: { tags: ['hub'], summary: "The hub's own liveness", response: { 200: Liveness } },
   }, async () => ({ status: 'ok' as const, version, uptime: (Date.now() - startedAt) / 1000, startedAt: new Date(startedAt).toISOString() }))
 
   app.get('/ready', {
+    auth: 'public',
     schema: {
       tags: ['hub'],
       summary: 'Readiness: 200 when the store answers a read and a write, 503 otherwise',

@@ -19,6 +19,7 @@ export const metricsSchemas = [MetricsSummary]
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/metrics', {
+    auth: 'public',
     schema: {
       tags: ['metrics'],
       summary: "The seed's JSON summary: services, events, audits, uptime, tests status",
@@ -27,6 +28,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async () => app.metrics.summary())
 
   app.get('/metrics/prometheus', {
+    auth: 'public',
     // scrapes are frequent and routine: log them only when something goes wrong
     logLevel: 'warn',
     schema: {

@@ -22,7 +22,7 @@ t.test('dependencies may name plugins registered before', async (t) => {
 })
 
 t.test('a missing dependency is refused, naming both plugins', async (t) => {
-  t.throws(() => orderPlugins([plugin('config'), plugin('health', ['config', 'notifier'])]), { message: 'plugin "health" depends on "notifier", which is not in the list of plugins' })
+  t.throws(() => orderPlugins([plugin('config'), plugin('health', ['config', 'notifier'])]), { message: 'plugin "health" depends on "notifier", which is neither in the list nor registered before it' })
   t.throws(() => orderPlugins([plugin('routes/events', ['events'])], ['auth']), /"routes\/events" depends on "events"/)
 })
 
@@ -49,6 +49,8 @@ t.test("the app's order satisfies every declaration, and Fastify agrees", async 
   for (const name of ['health', 'notifier', 'context', 'stream', 'audit']) t.ok(at(name) < at('metrics'), `metrics after ${name}`)
   const firstRoutes = order.findIndex((n) => n.startsWith('routes/'))
   for (const name of ['swagger', 'errors', 'auth', 'helmet', 'rate-limit', 'metrics']) t.ok(at(name) < firstRoutes, `${name} before any route`)
+  t.ok(at('cors') < at('auth'), 'the ecosystem plugins (and the CORS preflight route) before the auth rule')
+  t.equal(order[0], 'config', 'config first')
   t.ok(at('auth') < at('dashboard'), 'the dashboard after auth')
 
   // Fastify's own check of the declarations, without running the plugins
