@@ -7,6 +7,7 @@ import { AuditEntrySchema } from '../schemas/audit.js'
 import { Event } from '../schemas/events.js'
 import { CONTEXT_KINDS, type ContextKind } from '../domain/shared/names.js'
 import { cursorCodec } from '../domain/shared/cursor.js'
+import { notFound } from '../domain/shared/errors.js'
 
 const cursor = cursorCodec('c1.')
 
@@ -80,7 +81,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: Type.Ref(item), 409: ErrorRef, 503: ErrorRef, ...adminErrors },
       },
     }, async (req, reply) => {
-      const created = await app.context.create(kind, req.body as Record<string, unknown> & { name: string, status: string }, app.context.whoOf(req))
+      const input = req.body as Record<string, unknown> & { name: string, status: string }
+      // the id is the one given, or the one the registry chose; a refusal (the id is taken) is recorded
+      const created = await app.audit.change(req, `context.${one}.create`,
+        (c) => ({ type: one, id: c?.id ?? String(input.id ?? '') }),
+        () => app.context.create(kind, input),
+        { metadata: (c) => c ? { name: c.name, status: c.status } : {} })
       return reply.code(201).send(created)
     })
 
@@ -99,15 +105,33 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref(item), 404: ErrorRef, 409: ErrorRef, 503: ErrorRef, ...adminErrors },
       },
     }, async (req) => {
-      return await app.context.update(kind, (req.params as { id: string }).id, req.body as Record<string, unknown>, app.context.whoOf(req))
+      const { id } = req.params as { id: string }
+      const changes = req.body as Record<string, unknown>
+      const fields = Object.keys(changes).sort()
+      const { after } = await app.audit.change(req, `context.${one}.update`, { type: one, id },
+        () => app.context.update(kind, id, changes),
+        {
+          metadata: (r) => r && r.before.status !== r.after.status ? { fields, from: r.before.status, to: r.after.status } : { fields },
+          // a refused status change is worth knowing about; an unknown id changed nothing
+          recordsFailure: (err) => err.kind === 'conflict',
+        })
+      return after
     })
 
     app.delete(`/context/${kind}/:id`, {
       auth: 'admin',
       schema: { tags: ['context'], summary: `Delete a ${one} (audited)`, params: Params, response: { 204: Type.Null(), 404: ErrorRef, ...adminErrors } },
     }, async (req, reply) => {
-      const gone = await app.context.delete(kind, (req.params as { id: string }).id, app.context.whoOf(req))
-      if (!gone) return reply.notFound(`no ${one} with id ${(req.params as { id: string }).id}`)
+      const { id } = req.params as { id: string }
+      await app.audit.change(req, `context.${one}.delete`, { type: one, id }, async () => {
+        const gone = await app.context.delete(kind, id)
+        if (!gone) throw notFound(`no ${one} with id ${id}`)
+        return gone
+      }, {
+        metadata: (gone) => gone ? { name: gone.name, status: gone.status } : {},
+        // deleting what is not there changed nothing
+        recordsFailure: () => false,
+      })
       return reply.code(204).send(null)
     })
   }

@@ -18,8 +18,8 @@ const bodyCheckedByDomain = () => () => true
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const n = app.notifier
-  const actorOf = (req: { actor?: { id: string } }) => req.actor?.id ?? 'unknown'
-  // every admin change lands in the audit trail, refusals included
+  // every admin change lands in the audit trail, refusals included; who acknowledges an alert or
+  // authors a silence is the caller as the trail names it (app.audit.actorOf)
   const audited = <T>(req: FastifyRequest, action: string, type: string, id: string, run: () => Promise<T>) =>
     app.audit.change(req, action, { type, id }, run)
 
@@ -42,7 +42,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['alerts'], summary: 'Acknowledge a firing alert: reminders stop; the resolution is still sent',
       params: IdParams, body: AckBody, response: { 200: Type.Ref(Alert), ...notFound, ...conflict, ...adminErrors },
     },
-  }, async (req) => audited(req, 'alert.acknowledge', 'alert', req.params.id, () => n.alerts.acknowledge(req.params.id, actorOf(req), req.body.comment ?? null)))
+  }, async (req) => audited(req, 'alert.acknowledge', 'alert', req.params.id, () => n.alerts.acknowledge(req.params.id, app.audit.actorOf(req).id, req.body.comment ?? null)))
 
   // ---- channels ----
   app.get('/notifications/channels', {
@@ -129,7 +129,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/silences', {
     auth: 'admin',
     schema: { tags: ['silences'], summary: 'Silence services by name or tag for a while; the author is the caller', body: SilenceInput, response: { 201: Type.Ref(Silence), ...adminErrors } },
-  }, async (req, reply) => reply.code(201).send(await audited(req, 'silence.create', 'silence', String((req.body as { id?: unknown }).id ?? ''), () => n.silences.create(req.body, actorOf(req)))))
+  }, async (req, reply) => reply.code(201).send(await audited(req, 'silence.create', 'silence', String((req.body as { id?: unknown }).id ?? ''), () => n.silences.create(req.body, app.audit.actorOf(req).id))))
 
   app.get('/silences/:id', {
     auth: 'admin',
@@ -139,7 +139,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.put('/silences/:id', {
     auth: 'admin',
     schema: { tags: ['silences'], summary: 'Change a silence (e.g. end it earlier)', params: IdParams, body: SilenceInput, response: { 200: Type.Ref(Silence), ...notFound, ...adminErrors } },
-  }, async (req) => audited(req, 'silence.update', 'silence', req.params.id, () => n.silences.update(req.params.id, req.body, actorOf(req))))
+  }, async (req) => audited(req, 'silence.update', 'silence', req.params.id, () => n.silences.update(req.params.id, req.body, app.audit.actorOf(req).id)))
 
   app.delete('/silences/:id', {
     auth: 'admin',

@@ -95,7 +95,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       body: Type.Object({}, { additionalProperties: true, description: 'any fields of ServiceInput' }),
       response: { 200: ServiceView, 404: ErrorRef, 409: ErrorRef, ...adminErrors },
     },
-  }, async (req) => app.audit.change(req, 'service.update', { type: 'service', id: req.params.name }, () => app.health.patch(req.params.name, req.body), { fields: Object.keys(req.body ?? {}) }))
+  }, async (req) => app.audit.change(req, 'service.update', { type: 'service', id: req.params.name }, () => app.health.patch(req.params.name, req.body), { metadata: { fields: Object.keys(req.body ?? {}) } }))
 
   app.delete('/services/:name', {
     auth: 'admin',
