@@ -23,6 +23,7 @@ import notifierPlugin from './plugins/app/notifier.js'
 import healthPlugin from './plugins/app/health.js'
 import streamPlugin from './plugins/app/stream.js'
 import metricsPlugin from './plugins/app/metrics.js'
+import backupPlugin from './plugins/app/backup.js'
 import dashboardPlugin from './plugins/app/dashboard.js'
 import docsRoutes from './routes/docs.js'
 import healthRoutes from './routes/health.js'
@@ -54,7 +55,7 @@ const STAGES = [
   [sensible, helmet, cors, rateLimit, swagger],
   // ours, each decorating the app with one object
   [errorsPlugin, storePlugin, busPlugin, authPlugin, eventsPlugin, auditPlugin, contextPlugin, notifierPlugin,
-    healthPlugin, streamPlugin, metricsPlugin],
+    healthPlugin, streamPlugin, metricsPlugin, backupPlugin],
   // everything that adds routes, after every plugin: their onRoute hooks (the auth guard and OpenAPI
   // security, security headers, rate limits, request durations) and the document must see each route,
   // and the error handler must be set before a route's scope is created

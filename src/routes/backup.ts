@@ -4,8 +4,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
 import { VerifyReport } from '../schemas/audit.js'
-import { exportLines, importBackup } from '../domain/backup/backup-service.js'
-import { addTrustedKey } from '../domain/audit/adapters/key-files.js'
 import { isDomainError } from '../domain/shared/errors.js'
 
 const ImportRefused = Type.Object({
@@ -32,9 +30,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.String({ description: 'NDJSON' }), ...adminErrors },
     },
   }, async (req, reply) => {
-    await app.audit.record(req, 'backup.export', null, 'success', { tables: app.store.backup.tables() })
+    await app.audit.record(req, 'backup.export', null, 'success', { tables: app.backup.tables() })
     reply.type('application/x-ndjson').header('content-disposition', 'attachment; filename="mcp-backup.ndjson"')
-    return reply.send(Readable.from(exportLines(app.store, app.audit.publicKeys())) as unknown as string)
+    return reply.send(Readable.from(app.backup.exportLines()) as unknown as string)
   })
 
   app.post('/import', {
@@ -66,20 +64,22 @@ exists are skipped; an audit entry whose id exists must be the very same entry.`
     },
   }, async (req) => {
     if (typeof req.body !== 'string') throw app.httpErrors.unsupportedMediaType('body must be NDJSON (Content-Type: application/x-ndjson)')
-    let outcome
-    try {
-      outcome = await importBackup(app.store, req.body, app.audit.trustedKeys())
-    } catch (err) {
+    const ndjson = req.body
+    const outcome = await app.audit.change(req, 'backup.import', null, async () => {
+      try {
+        return await app.backup.import(ndjson)
+      } catch (err) {
+        if (isDomainError(err)) req.log.warn({ reason: err.message }, 'import refused')
+        throw err
+      }
+    }, {
+      metadata: (o) => o ? { inserted: o.inserted, skipped: o.skipped } : {},
       // Logged, not audited: a refused import changed nothing, and an entry in a fresh hub's trail
       // would stop the corrected backup's trail from being restored.
-      if (isDomainError(err)) req.log.warn({ reason: err.message }, 'import refused')
-      throw err
-    }
-    // the imported trail's keys are trusted from now on: its checkpoints verify here
-    for (const k of outcome.newKeys) app.audit.trustKey(addTrustedKey(config.dataDir, k.pem), k.pem)
-    await app.audit.record(req, 'backup.import', null, 'success', { inserted: outcome.inserted, skipped: outcome.skipped })
+      recordsFailure: () => false,
+    })
     return { inserted: outcome.inserted, skipped: outcome.skipped, audit: outcome.audit }
   })
 }
 
-export default fp(routes, { name: 'routes/backup', dependencies: ['config', 'store', 'audit', 'auth'], encapsulate: true })
+export default fp(routes, { name: 'routes/backup', dependencies: ['config', 'backup', 'audit', 'auth'], encapsulate: true })
