@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { readFileSync } from 'node:fs'
 import type { Config } from './config.js'
 import { orderPlugins, pluginMeta } from './http/plugin-order.js'
+import { AJV_OPTIONS } from './http/validation.js'
 import sensible from './plugins/external/sensible.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
@@ -92,7 +93,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
     requestTimeout: 30_000,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: AJV_OPTIONS,
     ...(https ? { https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
 

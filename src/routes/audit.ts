@@ -3,6 +3,7 @@ import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
+import { bodyCheckedByDomain } from '../http/validation.js'
 import { AuditBatchResult, AuditBody, AuditEntrySchema, AuditPage, AuditQuery, PublicKey, VerifyReport } from '../schemas/audit.js'
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -15,7 +16,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     helmet: false,
     config: { rateLimit: { max: config.ingestRateLimitMax, timeWindow: config.rateLimitWindowMs } },
     // items are validated in the audit service, which names the bad item of a batch
-    validatorCompiler: () => () => true,
+    validatorCompiler: bodyCheckedByDomain(app),
     schema: {
       tags: ['audit'],
       summary: 'Append one audit entry or a batch',

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
+import { bodyCheckedByDomain } from '../http/validation.js'
 import { VerifyReport } from '../schemas/audit.js'
 import { isDomainError } from '../domain/shared/errors.js'
 
@@ -39,7 +40,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     auth: 'admin',
     bodyLimit: config.importMaxBytes,
     // the body is checked line by line by importBackup; another content type answers 415 below
-    validatorCompiler: () => () => true,
+    validatorCompiler: bodyCheckedByDomain(app),
     schema: {
       tags: ['backup'],
       summary: 'Restore a backup made by GET /export (all or nothing, idempotent by id)',

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
 import { lazyChildLogger } from '../http/lazy-child-logger.js'
+import { bodyCheckedByDomain } from '../http/validation.js'
 import { BatchRejected, BatchResult, Event, EventPage, EventQuery, IngestBody } from '../schemas/events.js'
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -19,7 +20,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: { rateLimit: { max: config.ingestRateLimitMax, timeWindow: config.rateLimitWindowMs } },
     // Items are validated one by one in the event service, so that a bad item of a batch is reported
     // without sinking the good ones; the schema below documents the body.
-    validatorCompiler: () => () => true,
+    validatorCompiler: bodyCheckedByDomain(app),
     schema: {
       tags: ['events'],
       summary: 'Ingest one event or a batch',

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
+import { bodyCheckedByDomain } from '../http/validation.js'
 import {
   AckBody, Alert, AlertQuery, AlertRule, AlertRuleView, Channel, ChannelView, Delivery, DeliveryQuery, MaintenanceView,
   MaintenanceWindow, Silence, SilenceInput, TestResult,
@@ -12,12 +13,12 @@ import {
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
 const notFound = { 404: ErrorRef }
 const conflict = { 409: ErrorRef }
-// The domain validates these bodies itself: a channel is a union by `type` (its messages name the field of the
-// right variant), and on PUT the id comes from the URL.
-const bodyCheckedByDomain = () => () => true
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const n = app.notifier
+  // The domain validates some bodies itself: a channel is a union by `type` (its messages name the field of
+  // the right variant), and on PUT the id comes from the URL. Their params are validated as usual.
+  const domainBody = bodyCheckedByDomain(app)
   // every admin change lands in the audit trail, refusals included; who acknowledges an alert or
   // authors a silence is the caller as the trail names it (app.audit.actorOf)
   const audited = <T>(req: FastifyRequest, action: string, type: string, id: string, run: () => Promise<T>) =>
@@ -52,7 +53,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/notifications/channels', {
     auth: 'admin',
-    validatorCompiler: bodyCheckedByDomain,
+    validatorCompiler: domainBody,
     schema: { tags: ['notifications'], summary: 'Create a channel', body: Type.Ref(Channel), response: { 201: Type.Ref(ChannelView), ...conflict, ...adminErrors } },
   }, async (req, reply) => reply.code(201).send(await audited(req, 'channel.create', 'channel', String((req.body as { id?: unknown }).id ?? ''), () => n.channels.create(req.body))))
 
@@ -63,7 +64,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.put('/notifications/channels/:id', {
     auth: 'admin',
-    validatorCompiler: bodyCheckedByDomain,
+    validatorCompiler: domainBody,
     schema: {
       tags: ['notifications'], summary: 'Replace a channel; omitted or masked secrets keep their stored value, "" clears one',
       params: IdParams, body: Type.Ref(Channel), response: { 200: Type.Ref(ChannelView), ...notFound, ...conflict, ...adminErrors },
@@ -101,7 +102,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.put('/notifications/rules/:id', {
     auth: 'admin',
-    validatorCompiler: bodyCheckedByDomain,
+    validatorCompiler: domainBody,
     schema: { tags: ['notifications'], summary: 'Replace an alert rule', params: IdParams, body: Type.Ref(AlertRule), response: { 200: Type.Ref(AlertRuleView), ...notFound, ...conflict, ...adminErrors } },
   }, async (req) => audited(req, 'rule.update', 'rule', req.params.id, () => n.rules.update(req.params.id, req.body)))
 
@@ -164,7 +165,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.put('/maintenance/:id', {
     auth: 'admin',
-    validatorCompiler: bodyCheckedByDomain,
+    validatorCompiler: domainBody,
     schema: { tags: ['silences'], summary: 'Replace a maintenance window', params: IdParams, body: Type.Ref(MaintenanceWindow), response: { 200: Type.Ref(MaintenanceView), ...notFound, ...conflict, ...adminErrors } },
   }, async (req) => audited(req, 'maintenance.update', 'maintenance', req.params.id, () => n.maintenance.update(req.params.id, req.body)))
 

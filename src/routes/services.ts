@@ -2,17 +2,18 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
+import { bodyCheckedByDomain } from '../http/validation.js'
 import {
   CheckServicesReport, HistoryPage, HistoryQuery, IncidentPage, IncidentQuery, ServiceDefinition, ServiceDetail, ServiceInput,
   ServiceName, ServiceStatus, UptimeDays, UptimeDaysQuery,
 } from '../schemas/health.js'
 
 const ServiceView = Type.Object({ status: Type.Ref(ServiceStatus), definition: Type.Ref(ServiceDefinition) })
-// Definitions are validated by the health service, so that the config file and the API give the same
-// field-naming messages; the schemas below document the bodies.
-const domainValidated = () => () => true
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
+  // Definitions are validated by the health service, so that the config file and the API give the same
+  // field-naming messages; the schemas below document the bodies. Params are validated as usual.
+  const domainValidated = bodyCheckedByDomain(app)
 
   app.get('/check-services', {
     auth: 'admin',
