@@ -1,42 +1,75 @@
-// Builds the app from a validated config. Registration order: ecosystem plugins, store, bus, domain
-// plugins, then routes (Swagger before any route). server.ts starts it; tests build it.
+// Builds the app from a validated config: one declarative list of plugins (config, ecosystem plugins,
+// ours, routes), registered in the order their declared `dependencies` require (see
+// src/http/plugin-order.ts). server.ts starts it; tests build it.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { readFileSync } from 'node:fs'
 import type { Config } from './config.js'
-import configPlugin from './plugins/app/config.js'
-import storePlugin from './plugins/app/store.js'
-import busPlugin from './plugins/app/bus.js'
-import authPlugin from './plugins/app/auth.js'
-import eventsPlugin from './plugins/app/events.js'
-import healthPlugin from './plugins/app/health.js'
-import auditPlugin from './plugins/app/audit.js'
-import contextPlugin from './plugins/app/context.js'
-import notifierPlugin from './plugins/app/notifier.js'
-import dashboardPlugin from './plugins/app/dashboard.js'
-import streamPlugin from './plugins/app/stream.js'
-import streamRoutes from './routes/stream.js'
+import { orderPlugins, pluginMeta } from './http/plugin-order.js'
+import { AJV_OPTIONS } from './http/validation.js'
 import sensible from './plugins/external/sensible.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import swagger from './plugins/external/swagger.js'
+import configPlugin from './plugins/app/config.js'
+import errorsPlugin from './plugins/app/errors.js'
+import storePlugin from './plugins/app/store.js'
+import busPlugin from './plugins/app/bus.js'
+import authPlugin from './plugins/app/auth.js'
+import eventsPlugin from './plugins/app/events.js'
+import auditPlugin from './plugins/app/audit.js'
+import contextPlugin from './plugins/app/context.js'
+import notifierPlugin from './plugins/app/notifier.js'
+import healthPlugin from './plugins/app/health.js'
+import streamPlugin from './plugins/app/stream.js'
+import metricsPlugin from './plugins/app/metrics.js'
+import backupPlugin from './plugins/app/backup.js'
+import dashboardPlugin from './plugins/app/dashboard.js'
+import docsRoutes from './routes/docs.js'
 import healthRoutes from './routes/health.js'
 import eventRoutes from './routes/events.js'
 import serviceRoutes from './routes/services.js'
 import auditRoutes from './routes/audit.js'
 import contextRoutes from './routes/context.js'
 import backupRoutes from './routes/backup.js'
+import notifierRoutes from './routes/notifier.js'
+import metricsRoutes, { metricsSchemas } from './routes/metrics.js'
+import streamRoutes from './routes/stream.js'
 import { auditSchemas } from './schemas/audit.js'
 import { contextSchemas } from './schemas/context.js'
 import { ErrorResponse } from './schemas/common.js'
 import { sharedSchemas } from './schemas/events.js'
 import { healthSchemas } from './schemas/health.js'
 import { notifierSchemas } from './schemas/notifier.js'
-import notifierRoutes from './routes/notifier.js'
-import metricsPlugin from './plugins/app/metrics.js'
-import metricsRoutes, { metricsSchemas } from './routes/metrics.js'
-import errorsPlugin from './plugins/app/errors.js'
+
+/**
+ * What the app is made of, in four stages. Within a stage the plugins are registered in the order
+ * listed, except where a plugin's `dependencies` pull another one ahead of it (the notifier before
+ * health, say: health asks it about maintenance windows, and it must listen before health publishes
+ * transitions). A dependency on a later stage, or on nothing listed, stops the start.
+ */
+const STAGES = [
+  // the validated config, which every plugin reads
+  [configPlugin],
+  // ecosystem plugins (thin wrappers in plugins/external); swagger collects every route registered after it
+  [sensible, helmet, cors, rateLimit, swagger],
+  // ours, each decorating the app with one object
+  [errorsPlugin, storePlugin, busPlugin, authPlugin, eventsPlugin, auditPlugin, contextPlugin, notifierPlugin,
+    healthPlugin, streamPlugin, metricsPlugin, backupPlugin],
+  // everything that adds routes, after every plugin: their onRoute hooks (the auth guard and OpenAPI
+  // security, security headers, rate limits, request durations) and the document must see each route,
+  // and the error handler must be set before a route's scope is created
+  [docsRoutes, healthRoutes, eventRoutes, serviceRoutes, auditRoutes, contextRoutes, backupRoutes,
+    notifierRoutes, metricsRoutes, streamRoutes, dashboardPlugin],
+]
+
+/** Every plugin, stage by stage, each stage in an order its dependencies allow. */
+export function registrationOrder () {
+  const order: Array<(typeof STAGES)[number][number]> = []
+  for (const stage of STAGES) order.push(...orderPlugins(stage, order.map((p) => pluginMeta(p)?.name as string)))
+  return order
+}
 
 export interface BuildOptions {
   /** pino options or false; the server passes its logger config, tests usually none */
@@ -60,7 +93,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
     requestTimeout: 30_000,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: AJV_OPTIONS,
     ...(https ? { https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -81,33 +114,9 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
 }
 
 async function registerAll (app: FastifyInstance, config: Config) {
-  await app.register(configPlugin, { config })
-  await app.register(errorsPlugin)
-  await app.register(sensible)
-  await app.register(helmet)
-  await app.register(cors)
-  await app.register(rateLimit)
-  await app.register(swagger)
-  await app.register(storePlugin)
-  await app.register(busPlugin)
-  await app.register(authPlugin)
-  await app.register(eventsPlugin)
-  await app.register(auditPlugin)
-  await app.register(contextPlugin)
-  // the notifier listens before health starts publishing transitions
-  await app.register(notifierPlugin)
-  await app.register(healthPlugin)
-  await app.register(streamPlugin)
-  await app.register(metricsPlugin)
-
-  await app.register(healthRoutes)
-  await app.register(eventRoutes)
-  await app.register(serviceRoutes)
-  await app.register(auditRoutes)
-  await app.register(contextRoutes)
-  await app.register(backupRoutes)
-  await app.register(notifierRoutes)
-  await app.register(metricsRoutes)
-  await app.register(streamRoutes)
-  await app.register(dashboardPlugin)
+  for (const plugin of registrationOrder()) {
+    // config is the one plugin with options
+    if (plugin === configPlugin) await app.register(configPlugin, { config })
+    else await app.register(plugin as Parameters<FastifyInstance['register']>[0])
+  }
 }

@@ -1,28 +1,28 @@
+import fp from 'fastify-plugin'
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
+import { bodyCheckedByDomain } from '../http/validation.js'
 import { AuditBatchResult, AuditBody, AuditEntrySchema, AuditPage, AuditQuery, PublicKey, VerifyReport } from '../schemas/audit.js'
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
-  const adminOrTokenSecurity: Array<Record<string, string[]>> = [{ basicAuth: [] }, ...(config.ingestTokens.length ? [{ bearerAuth: [] }] : [])]
 
   app.post('/audit', {
+    auth: 'adminOrToken',
     // an ingest route like POST /events: agents write here at volume, so the same per-address limit
     // and no helmet headers on the answer
     helmet: false,
     config: { rateLimit: { max: config.ingestRateLimitMax, timeWindow: config.rateLimitWindowMs } },
-    onRequest: app.auth.adminOrToken,
     // items are validated in the audit service, which names the bad item of a batch
-    validatorCompiler: () => () => true,
+    validatorCompiler: bodyCheckedByDomain(app),
     schema: {
       tags: ['audit'],
       summary: 'Append one audit entry or a batch',
       description: `An admin or a bearer token; never anonymous. One entry answers 201 with the stored entry; an array of at most
 ${config.auditMaxBatch} entries is stored all or nothing and answers 201 with a receipt (id, seq, hash) per entry. The hub adds seq, id, time, the
 client address, the request id, who authenticated (submittedBy), prevHash and hash. A 2xx means committed to disk.`,
-      security: adminOrTokenSecurity,
       body: AuditBody,
       response: { 201: Type.Union([Type.Ref(AuditEntrySchema), Type.Ref(AuditBatchResult)]), 413: ErrorRef, 503: ErrorRef, ...adminErrors },
     },
@@ -37,28 +37,27 @@ client address, the request id, who authenticated (submittedBy), prevHash and ha
   })
 
   app.get('/audit', {
-    onRequest: app.auth.adminOrToken,
+    auth: 'adminOrToken',
     schema: {
       tags: ['audit'],
       summary: 'Query the audit trail, newest first',
-      security: adminOrTokenSecurity,
       querystring: AuditQuery,
       response: { 200: Type.Ref(AuditPage), ...adminErrors },
     },
   }, async (req) => app.audit.query(req.query))
 
   app.get('/audit/verify', {
-    onRequest: app.auth.admin,
+    auth: 'admin',
     schema: {
       tags: ['audit'],
       summary: 'Check the hash chain and every checkpoint signature',
       description: 'ok=false names the first broken entry (firstBrokenSeq) and why: modified, deleted, inserted or reordered entries, a rewritten stretch, a forged checkpoint, a truncated tail.',
-      security: [{ basicAuth: [] }],
       response: { 200: Type.Ref(VerifyReport), ...adminErrors },
     },
   }, async () => app.audit.verify())
 
   app.get('/audit/public-key', {
+    auth: 'public',
     schema: {
       tags: ['audit'],
       summary: 'The Ed25519 public key checkpoints are signed with',
@@ -67,12 +66,11 @@ client address, the request id, who authenticated (submittedBy), prevHash and ha
   }, async () => app.audit.publicKey())
 
   app.get('/audit/export', {
-    onRequest: app.auth.admin,
+    auth: 'admin',
     schema: {
       tags: ['audit'],
       summary: 'The trail as an offline-verifiable bundle (NDJSON)',
       description: 'A header with the public keys, then the checkpoints, then every entry in seq order. Verify it with `mcp-server audit verify bundle.ndjson`.',
-      security: [{ basicAuth: [] }],
       produces: ['application/x-ndjson'],
       response: { 200: Type.String({ description: 'NDJSON' }), ...adminErrors },
     },
@@ -83,11 +81,10 @@ client address, the request id, who authenticated (submittedBy), prevHash and ha
   })
 
   app.get('/audit/:id', {
-    onRequest: app.auth.adminOrToken,
+    auth: 'adminOrToken',
     schema: {
       tags: ['audit'],
       summary: 'One audit entry by its id',
-      security: adminOrTokenSecurity,
       params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }),
       response: { 200: Type.Ref(AuditEntrySchema), 404: ErrorRef, ...adminErrors },
     },
@@ -98,4 +95,4 @@ client address, the request id, who authenticated (submittedBy), prevHash and ha
   })
 }
 
-export default routes
+export default fp(routes, { name: 'routes/audit', dependencies: ['config', 'audit', 'auth'], encapsulate: true })

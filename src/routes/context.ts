@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
@@ -6,18 +7,16 @@ import { AuditEntrySchema } from '../schemas/audit.js'
 import { Event } from '../schemas/events.js'
 import { CONTEXT_KINDS, type ContextKind } from '../domain/shared/names.js'
 import { cursorCodec } from '../domain/shared/cursor.js'
+import { notFound } from '../domain/shared/errors.js'
 
 const cursor = cursorCodec('c1.')
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('onRequest', app.auth.admin)
-  const security = [{ basicAuth: [] }]
-
   app.get('/context', {
+    auth: 'admin',
     schema: {
       tags: ['context'],
       summary: "The seed's context snapshot: models, agents, tasks, and the latest audit entries and events",
-      security,
       querystring: ContextSnapshotQuery,
       response: {
         200: Type.Object({
@@ -49,11 +48,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) })
 
     app.get(`/context/${kind}`, {
+      auth: 'admin',
       schema: {
         tags: ['context'],
         summary: `List ${kind} by id`,
         description: `Filter by status (${statuses.join(', ')}) or name.`,
-        security,
         querystring: ContextListQuery,
         response: { 200: Page, ...adminErrors },
       },
@@ -65,7 +64,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     })
 
     app.get(`/context/${kind}/:id`, {
-      schema: { tags: ['context'], summary: `One ${one}`, security, params: Params, response: { 200: Type.Ref(item), 404: ErrorRef, ...adminErrors } },
+      auth: 'admin',
+      schema: { tags: ['context'], summary: `One ${one}`, params: Params, response: { 200: Type.Ref(item), 404: ErrorRef, ...adminErrors } },
     }, async (req, reply) => {
       const found = await app.context.get(kind, (req.params as { id: string }).id)
       if (!found) return reply.notFound(`no ${one} with id ${(req.params as { id: string }).id}`)
@@ -73,19 +73,25 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     })
 
     app.post(`/context/${kind}`, {
+      auth: 'admin',
       schema: {
         tags: ['context'],
         summary: `Create a ${one} (audited)`,
-        security,
         body: Type.Ref(input),
         response: { 201: Type.Ref(item), 409: ErrorRef, 503: ErrorRef, ...adminErrors },
       },
     }, async (req, reply) => {
-      const created = await app.context.create(kind, req.body as Record<string, unknown> & { name: string, status: string }, app.context.whoOf(req))
+      const input = req.body as Record<string, unknown> & { name: string, status: string }
+      // the id is the one given, or the one the registry chose; a refusal (the id is taken) is recorded
+      const created = await app.audit.change(req, `context.${one}.create`,
+        (c) => ({ type: one, id: c?.id ?? String(input.id ?? '') }),
+        () => app.context.create(kind, input),
+        { metadata: (c) => c ? { name: c.name, status: c.status } : {} })
       return reply.code(201).send(created)
     })
 
     app.patch(`/context/${kind}/:id`, {
+      auth: 'admin',
       schema: {
         tags: ['context'],
         summary: `Change a ${one} (audited; status changes are checked)`,
@@ -94,23 +100,41 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           : kind === 'agents'
             ? 'Agent status: active ↔ paused, either → retired; retired is final. 409 otherwise.'
             : 'Model status: active ↔ deprecated, either → retired; retired is final. 409 otherwise.',
-        security,
         params: Params,
         body: Type.Ref(patch),
         response: { 200: Type.Ref(item), 404: ErrorRef, 409: ErrorRef, 503: ErrorRef, ...adminErrors },
       },
     }, async (req) => {
-      return await app.context.update(kind, (req.params as { id: string }).id, req.body as Record<string, unknown>, app.context.whoOf(req))
+      const { id } = req.params as { id: string }
+      const changes = req.body as Record<string, unknown>
+      const fields = Object.keys(changes).sort()
+      const { after } = await app.audit.change(req, `context.${one}.update`, { type: one, id },
+        () => app.context.update(kind, id, changes),
+        {
+          metadata: (r) => r && r.before.status !== r.after.status ? { fields, from: r.before.status, to: r.after.status } : { fields },
+          // a refused status change is worth knowing about; an unknown id changed nothing
+          recordsFailure: (err) => err.kind === 'conflict',
+        })
+      return after
     })
 
     app.delete(`/context/${kind}/:id`, {
-      schema: { tags: ['context'], summary: `Delete a ${one} (audited)`, security, params: Params, response: { 204: Type.Null(), 404: ErrorRef, ...adminErrors } },
+      auth: 'admin',
+      schema: { tags: ['context'], summary: `Delete a ${one} (audited)`, params: Params, response: { 204: Type.Null(), 404: ErrorRef, ...adminErrors } },
     }, async (req, reply) => {
-      const gone = await app.context.delete(kind, (req.params as { id: string }).id, app.context.whoOf(req))
-      if (!gone) return reply.notFound(`no ${one} with id ${(req.params as { id: string }).id}`)
+      const { id } = req.params as { id: string }
+      await app.audit.change(req, `context.${one}.delete`, { type: one, id }, async () => {
+        const gone = await app.context.delete(kind, id)
+        if (!gone) throw notFound(`no ${one} with id ${id}`)
+        return gone
+      }, {
+        metadata: (gone) => gone ? { name: gone.name, status: gone.status } : {},
+        // deleting what is not there changed nothing
+        recordsFailure: () => false,
+      })
       return reply.code(204).send(null)
     })
   }
 }
 
-export default routes
+export default fp(routes, { name: 'routes/context', dependencies: ['context', 'audit', 'events', 'auth'], encapsulate: true })

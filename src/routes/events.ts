@@ -1,13 +1,16 @@
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
 import { lazyChildLogger } from '../http/lazy-child-logger.js'
+import { bodyCheckedByDomain } from '../http/validation.js'
 import { BatchRejected, BatchResult, Event, EventPage, EventQuery, IngestBody } from '../schemas/events.js'
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
 
   app.post('/events', {
+    auth: 'ingest',
     helmet: false,
     // two log lines per event at ingest rates would cost more than the ingest; failures still log,
     // and the request's child logger is built only when they do
@@ -15,17 +18,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     childLoggerFactory: lazyChildLogger,
     bodyLimit: config.bodyLimit,
     config: { rateLimit: { max: config.ingestRateLimitMax, timeWindow: config.rateLimitWindowMs } },
-    onRequest: app.auth.ingest,
     // Items are validated one by one in the event service, so that a bad item of a batch is reported
     // without sinking the good ones; the schema below documents the body.
-    validatorCompiler: () => () => true,
+    validatorCompiler: bodyCheckedByDomain(app),
     schema: {
       tags: ['events'],
       summary: 'Ingest one event or a batch',
       description: `One event answers 201 with the stored event (200 with the stored one when source+id was already stored).
 An array of at most ${config.eventsMaxBatch} events answers 207 with each item accepted or rejected; 400 when none is valid.
 A 2xx means the events are committed to disk.`,
-      security: config.ingestTokens.length ? [{ bearerAuth: [] }] : [],
       body: IngestBody,
       response: {
         200: Type.Ref(Event),
@@ -47,22 +48,20 @@ A 2xx means the events are committed to disk.`,
   })
 
   app.get('/events', {
-    onRequest: app.auth.admin,
+    auth: 'admin',
     schema: {
       tags: ['events'],
       summary: 'Query events, newest first',
-      security: [{ basicAuth: [] }],
       querystring: EventQuery,
       response: { 200: Type.Ref(EventPage), ...adminErrors },
     },
   }, async (req) => app.events.query(req.query))
 
   app.get('/events/:id', {
-    onRequest: app.auth.admin,
+    auth: 'admin',
     schema: {
       tags: ['events'],
       summary: 'One event by its id',
-      security: [{ basicAuth: [] }],
       params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }),
       response: { 200: Type.Ref(Event), 404: ErrorRef, ...adminErrors },
     },
@@ -73,4 +72,4 @@ A 2xx means the events are committed to disk.`,
   })
 }
 
-export default routes
+export default fp(routes, { name: 'routes/events', dependencies: ['config', 'events', 'auth'], encapsulate: true })

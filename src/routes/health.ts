@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { createRequire } from 'node:module'
@@ -16,10 +17,12 @@ const Readiness = Type.Object({ status: Type.Union([Type.Literal('ready'), Type.
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', {
+    auth: 'public',
     schema: { tags: ['hub'], summary: "The hub's own liveness", response: { 200: Liveness } },
   }, async () => ({ status: 'ok' as const, version, uptime: (Date.now() - startedAt) / 1000, startedAt: new Date(startedAt).toISOString() }))
 
   app.get('/ready', {
+    auth: 'public',
     schema: {
       tags: ['hub'],
       summary: 'Readiness: 200 when the store answers a read and a write, 503 otherwise',
@@ -39,4 +42,4 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 }
 
-export default routes
+export default fp(routes, { name: 'routes/health', dependencies: ['store'], encapsulate: true })

@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef } from '../schemas/common.js'
@@ -18,6 +19,7 @@ export const metricsSchemas = [MetricsSummary]
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/metrics', {
+    auth: 'public',
     schema: {
       tags: ['metrics'],
       summary: "The seed's JSON summary: services, events, audits, uptime, tests status",
@@ -26,6 +28,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async () => app.metrics.summary())
 
   app.get('/metrics/prometheus', {
+    auth: 'public',
     // scrapes are frequent and routine: log them only when something goes wrong
     logLevel: 'warn',
     schema: {
@@ -37,4 +40,4 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (_req, reply) => reply.type(app.metrics.contentType).send(await app.metrics.exposition()))
 }
 
-export default routes
+export default fp(routes, { name: 'routes/metrics', dependencies: ['metrics'], encapsulate: true })

@@ -1,107 +1,121 @@
 // Alerts, notification channels and rules, the delivery log, silences and maintenance windows. Admin only.
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
+import { bodyCheckedByDomain } from '../http/validation.js'
 import {
   AckBody, Alert, AlertQuery, AlertRule, AlertRuleView, Channel, ChannelView, Delivery, DeliveryQuery, MaintenanceView,
   MaintenanceWindow, Silence, SilenceInput, TestResult,
 } from '../schemas/notifier.js'
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
-const security = [{ basicAuth: [] }]
 const notFound = { 404: ErrorRef }
 const conflict = { 409: ErrorRef }
-// The domain validates these bodies itself: a channel is a union by `type` (its messages name the field of the
-// right variant), and on PUT the id comes from the URL.
-const bodyCheckedByDomain = () => () => true
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const n = app.notifier
-  // auth before validation: an anonymous caller learns nothing about the body
-  app.addHook('onRequest', app.auth.admin)
-  const actorOf = (req: { actor?: { id: string } }) => req.actor?.id ?? 'unknown'
-  // every admin change lands in the audit trail, refusals included
+  // The domain validates some bodies itself: a channel is a union by `type` (its messages name the field of
+  // the right variant), and on PUT the id comes from the URL. Their params are validated as usual.
+  const domainBody = bodyCheckedByDomain(app)
+  // every admin change lands in the audit trail, refusals included; who acknowledges an alert or
+  // authors a silence is the caller as the trail names it (app.audit.actorOf)
   const audited = <T>(req: FastifyRequest, action: string, type: string, id: string, run: () => Promise<T>) =>
     app.audit.change(req, action, { type, id }, run)
 
   // ---- alerts ----
   app.get('/alerts', {
-    schema: { tags: ['alerts'], summary: 'Active and recent alerts, newest first', security, querystring: AlertQuery, response: { 200: Type.Array(Type.Ref(Alert)), ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['alerts'], summary: 'Active and recent alerts, newest first', querystring: AlertQuery, response: { 200: Type.Array(Type.Ref(Alert)), ...adminErrors } },
   }, async (req) => n.alerts.list(req.query))
 
   app.get('/alerts/:id', {
-    schema: { tags: ['alerts'], summary: 'One alert', security, params: IdParams, response: { 200: Type.Ref(Alert), ...notFound, ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['alerts'], summary: 'One alert', params: IdParams, response: { 200: Type.Ref(Alert), ...notFound, ...adminErrors } },
   }, async (req) => n.alerts.get(req.params.id))
 
   app.post('/alerts/:id/ack', {
+    auth: 'admin',
     // the body is optional: no body is an acknowledgement without a comment
     preValidation: async (req) => { if (req.body === undefined || req.body === null) req.body = {} },
     schema: {
-      tags: ['alerts'], summary: 'Acknowledge a firing alert: reminders stop; the resolution is still sent', security,
+      tags: ['alerts'], summary: 'Acknowledge a firing alert: reminders stop; the resolution is still sent',
       params: IdParams, body: AckBody, response: { 200: Type.Ref(Alert), ...notFound, ...conflict, ...adminErrors },
     },
-  }, async (req) => audited(req, 'alert.acknowledge', 'alert', req.params.id, () => n.alerts.acknowledge(req.params.id, actorOf(req), req.body.comment ?? null)))
+  }, async (req) => audited(req, 'alert.acknowledge', 'alert', req.params.id, () => n.alerts.acknowledge(req.params.id, app.audit.actorOf(req).id, req.body.comment ?? null)))
 
   // ---- channels ----
   app.get('/notifications/channels', {
-    schema: { tags: ['notifications'], summary: 'Notification channels (secrets masked)', security, response: { 200: Type.Array(Type.Ref(ChannelView)), ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['notifications'], summary: 'Notification channels (secrets masked)', response: { 200: Type.Array(Type.Ref(ChannelView)), ...adminErrors } },
   }, async () => n.channels.list())
 
   app.post('/notifications/channels', {
-    validatorCompiler: bodyCheckedByDomain,
-    schema: { tags: ['notifications'], summary: 'Create a channel', security, body: Type.Ref(Channel), response: { 201: Type.Ref(ChannelView), ...conflict, ...adminErrors } },
+    auth: 'admin',
+    validatorCompiler: domainBody,
+    schema: { tags: ['notifications'], summary: 'Create a channel', body: Type.Ref(Channel), response: { 201: Type.Ref(ChannelView), ...conflict, ...adminErrors } },
   }, async (req, reply) => reply.code(201).send(await audited(req, 'channel.create', 'channel', String((req.body as { id?: unknown }).id ?? ''), () => n.channels.create(req.body))))
 
   app.get('/notifications/channels/:id', {
-    schema: { tags: ['notifications'], summary: 'One channel (secrets masked)', security, params: IdParams, response: { 200: Type.Ref(ChannelView), ...notFound, ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['notifications'], summary: 'One channel (secrets masked)', params: IdParams, response: { 200: Type.Ref(ChannelView), ...notFound, ...adminErrors } },
   }, async (req) => n.channels.get(req.params.id))
 
   app.put('/notifications/channels/:id', {
-    validatorCompiler: bodyCheckedByDomain,
+    auth: 'admin',
+    validatorCompiler: domainBody,
     schema: {
-      tags: ['notifications'], summary: 'Replace a channel; omitted or masked secrets keep their stored value, "" clears one', security,
+      tags: ['notifications'], summary: 'Replace a channel; omitted or masked secrets keep their stored value, "" clears one',
       params: IdParams, body: Type.Ref(Channel), response: { 200: Type.Ref(ChannelView), ...notFound, ...conflict, ...adminErrors },
     },
   }, async (req) => audited(req, 'channel.update', 'channel', req.params.id, () => n.channels.update(req.params.id, req.body)))
 
   app.delete('/notifications/channels/:id', {
-    schema: { tags: ['notifications'], summary: 'Delete a channel no rule uses', security, params: IdParams, response: { 204: Type.Null(), ...notFound, ...conflict, ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['notifications'], summary: 'Delete a channel no rule uses', params: IdParams, response: { 204: Type.Null(), ...notFound, ...conflict, ...adminErrors } },
   }, async (req, reply) => { await audited(req, 'channel.delete', 'channel', req.params.id, () => n.channels.remove(req.params.id)); return reply.code(204).send(null) })
 
   app.post('/notifications/channels/:id/test', {
+    auth: 'admin',
     schema: {
-      tags: ['notifications'], summary: 'Send a test message now (through the outbox, one attempt) and answer with its result', security,
+      tags: ['notifications'], summary: 'Send a test message now (through the outbox, one attempt) and answer with its result',
       params: IdParams, response: { 200: TestResult, ...notFound, ...adminErrors },
     },
   }, async (req) => audited(req, 'channel.test', 'channel', req.params.id, () => n.channels.test(req.params.id)))
 
   // ---- alert rules ----
   app.get('/notifications/rules', {
-    schema: { tags: ['notifications'], summary: 'Alert rules', security, response: { 200: Type.Array(Type.Ref(AlertRuleView)), ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['notifications'], summary: 'Alert rules', response: { 200: Type.Array(Type.Ref(AlertRuleView)), ...adminErrors } },
   }, async () => n.rules.list())
 
   app.post('/notifications/rules', {
-    schema: { tags: ['notifications'], summary: 'Create an alert rule', security, body: Type.Ref(AlertRule), response: { 201: Type.Ref(AlertRuleView), ...conflict, ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['notifications'], summary: 'Create an alert rule', body: Type.Ref(AlertRule), response: { 201: Type.Ref(AlertRuleView), ...conflict, ...adminErrors } },
   }, async (req, reply) => reply.code(201).send(await audited(req, 'rule.create', 'rule', String((req.body as { id?: unknown }).id ?? ''), () => n.rules.create(req.body))))
 
   app.get('/notifications/rules/:id', {
-    schema: { tags: ['notifications'], summary: 'One alert rule', security, params: IdParams, response: { 200: Type.Ref(AlertRuleView), ...notFound, ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['notifications'], summary: 'One alert rule', params: IdParams, response: { 200: Type.Ref(AlertRuleView), ...notFound, ...adminErrors } },
   }, async (req) => n.rules.get(req.params.id))
 
   app.put('/notifications/rules/:id', {
-    validatorCompiler: bodyCheckedByDomain,
-    schema: { tags: ['notifications'], summary: 'Replace an alert rule', security, params: IdParams, body: Type.Ref(AlertRule), response: { 200: Type.Ref(AlertRuleView), ...notFound, ...conflict, ...adminErrors } },
+    auth: 'admin',
+    validatorCompiler: domainBody,
+    schema: { tags: ['notifications'], summary: 'Replace an alert rule', params: IdParams, body: Type.Ref(AlertRule), response: { 200: Type.Ref(AlertRuleView), ...notFound, ...conflict, ...adminErrors } },
   }, async (req) => audited(req, 'rule.update', 'rule', req.params.id, () => n.rules.update(req.params.id, req.body)))
 
   app.delete('/notifications/rules/:id', {
-    schema: { tags: ['notifications'], summary: 'Delete an alert rule (its firing alerts resolve)', security, params: IdParams, response: { 204: Type.Null(), ...notFound, ...conflict, ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['notifications'], summary: 'Delete an alert rule (its firing alerts resolve)', params: IdParams, response: { 204: Type.Null(), ...notFound, ...conflict, ...adminErrors } },
   }, async (req, reply) => { await audited(req, 'rule.delete', 'rule', req.params.id, () => n.rules.remove(req.params.id)); return reply.code(204).send(null) })
 
   // ---- delivery log ----
   app.get('/notifications/deliveries', {
+    auth: 'admin',
     schema: {
-      tags: ['notifications'], summary: 'Every delivery attempt, newest first; filter by alert and channel', security,
+      tags: ['notifications'], summary: 'Every delivery attempt, newest first; filter by alert and channel',
       querystring: DeliveryQuery, response: { 200: Type.Array(Type.Ref(Delivery)), ...adminErrors },
     },
   }, async (req) => (await n.deliveries({ alertId: req.query.alert, channelId: req.query.channel, limit: req.query.limit }))
@@ -109,46 +123,56 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   // ---- silences ----
   app.get('/silences', {
-    schema: { tags: ['silences'], summary: 'Silences, active and past', security, response: { 200: Type.Array(Type.Ref(Silence)), ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['silences'], summary: 'Silences, active and past', response: { 200: Type.Array(Type.Ref(Silence)), ...adminErrors } },
   }, async () => n.silences.list())
 
   app.post('/silences', {
-    schema: { tags: ['silences'], summary: 'Silence services by name or tag for a while; the author is the caller', security, body: SilenceInput, response: { 201: Type.Ref(Silence), ...adminErrors } },
-  }, async (req, reply) => reply.code(201).send(await audited(req, 'silence.create', 'silence', String((req.body as { id?: unknown }).id ?? ''), () => n.silences.create(req.body, actorOf(req)))))
+    auth: 'admin',
+    schema: { tags: ['silences'], summary: 'Silence services by name or tag for a while; the author is the caller', body: SilenceInput, response: { 201: Type.Ref(Silence), ...adminErrors } },
+  }, async (req, reply) => reply.code(201).send(await audited(req, 'silence.create', 'silence', String((req.body as { id?: unknown }).id ?? ''), () => n.silences.create(req.body, app.audit.actorOf(req).id))))
 
   app.get('/silences/:id', {
-    schema: { tags: ['silences'], summary: 'One silence', security, params: IdParams, response: { 200: Type.Ref(Silence), ...notFound, ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['silences'], summary: 'One silence', params: IdParams, response: { 200: Type.Ref(Silence), ...notFound, ...adminErrors } },
   }, async (req) => n.silences.get(req.params.id))
 
   app.put('/silences/:id', {
-    schema: { tags: ['silences'], summary: 'Change a silence (e.g. end it earlier)', security, params: IdParams, body: SilenceInput, response: { 200: Type.Ref(Silence), ...notFound, ...adminErrors } },
-  }, async (req) => audited(req, 'silence.update', 'silence', req.params.id, () => n.silences.update(req.params.id, req.body, actorOf(req))))
+    auth: 'admin',
+    schema: { tags: ['silences'], summary: 'Change a silence (e.g. end it earlier)', params: IdParams, body: SilenceInput, response: { 200: Type.Ref(Silence), ...notFound, ...adminErrors } },
+  }, async (req) => audited(req, 'silence.update', 'silence', req.params.id, () => n.silences.update(req.params.id, req.body, app.audit.actorOf(req).id)))
 
   app.delete('/silences/:id', {
-    schema: { tags: ['silences'], summary: 'Delete a silence', security, params: IdParams, response: { 204: Type.Null(), ...notFound, ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['silences'], summary: 'Delete a silence', params: IdParams, response: { 204: Type.Null(), ...notFound, ...adminErrors } },
   }, async (req, reply) => { await audited(req, 'silence.delete', 'silence', req.params.id, () => n.silences.remove(req.params.id)); return reply.code(204).send(null) })
 
   // ---- maintenance windows ----
   app.get('/maintenance', {
-    schema: { tags: ['silences'], summary: 'Recurring maintenance windows', security, response: { 200: Type.Array(Type.Ref(MaintenanceView)), ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['silences'], summary: 'Recurring maintenance windows', response: { 200: Type.Array(Type.Ref(MaintenanceView)), ...adminErrors } },
   }, async () => n.maintenance.list())
 
   app.post('/maintenance', {
-    schema: { tags: ['silences'], summary: 'Create a maintenance window', security, body: Type.Ref(MaintenanceWindow), response: { 201: Type.Ref(MaintenanceView), ...conflict, ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['silences'], summary: 'Create a maintenance window', body: Type.Ref(MaintenanceWindow), response: { 201: Type.Ref(MaintenanceView), ...conflict, ...adminErrors } },
   }, async (req, reply) => reply.code(201).send(await audited(req, 'maintenance.create', 'maintenance', String((req.body as { id?: unknown }).id ?? ''), () => n.maintenance.create(req.body))))
 
   app.get('/maintenance/:id', {
-    schema: { tags: ['silences'], summary: 'One maintenance window', security, params: IdParams, response: { 200: Type.Ref(MaintenanceView), ...notFound, ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['silences'], summary: 'One maintenance window', params: IdParams, response: { 200: Type.Ref(MaintenanceView), ...notFound, ...adminErrors } },
   }, async (req) => n.maintenance.get(req.params.id))
 
   app.put('/maintenance/:id', {
-    validatorCompiler: bodyCheckedByDomain,
-    schema: { tags: ['silences'], summary: 'Replace a maintenance window', security, params: IdParams, body: Type.Ref(MaintenanceWindow), response: { 200: Type.Ref(MaintenanceView), ...notFound, ...conflict, ...adminErrors } },
+    auth: 'admin',
+    validatorCompiler: domainBody,
+    schema: { tags: ['silences'], summary: 'Replace a maintenance window', params: IdParams, body: Type.Ref(MaintenanceWindow), response: { 200: Type.Ref(MaintenanceView), ...notFound, ...conflict, ...adminErrors } },
   }, async (req) => audited(req, 'maintenance.update', 'maintenance', req.params.id, () => n.maintenance.update(req.params.id, req.body)))
 
   app.delete('/maintenance/:id', {
-    schema: { tags: ['silences'], summary: 'Delete a maintenance window', security, params: IdParams, response: { 204: Type.Null(), ...notFound, ...conflict, ...adminErrors } },
+    auth: 'admin',
+    schema: { tags: ['silences'], summary: 'Delete a maintenance window', params: IdParams, response: { 204: Type.Null(), ...notFound, ...conflict, ...adminErrors } },
   }, async (req, reply) => { await audited(req, 'maintenance.delete', 'maintenance', req.params.id, () => n.maintenance.remove(req.params.id)); return reply.code(204).send(null) })
 }
 
-export default routes
+export default fp(routes, { name: 'routes/notifier', dependencies: ['notifier', 'audit', 'auth'], encapsulate: true })

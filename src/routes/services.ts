@@ -1,59 +1,59 @@
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
+import { bodyCheckedByDomain } from '../http/validation.js'
 import {
   CheckServicesReport, HistoryPage, HistoryQuery, IncidentPage, IncidentQuery, ServiceDefinition, ServiceDetail, ServiceInput,
   ServiceName, ServiceStatus, UptimeDays, UptimeDaysQuery,
 } from '../schemas/health.js'
 
 const ServiceView = Type.Object({ status: Type.Ref(ServiceStatus), definition: Type.Ref(ServiceDefinition) })
-const security = [{ basicAuth: [] }]
-// Definitions are validated by the health service, so that the config file and the API give the same
-// field-naming messages; the schemas below document the bodies.
-const domainValidated = () => () => true
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('onRequest', app.auth.admin)
+  // Definitions are validated by the health service, so that the config file and the API give the same
+  // field-naming messages; the schemas below document the bodies. Params are validated as usual.
+  const domainValidated = bodyCheckedByDomain(app)
 
   app.get('/check-services', {
+    auth: 'admin',
     schema: {
       tags: ['health'],
       summary: 'Aggregate health of every monitored service',
       description: 'From the latest stored results, without probing. `?refresh=true` probes every enabled service now and answers with the fresh results (bounded by the largest timeout).',
-      security,
       querystring: Type.Object({ refresh: Type.Boolean({ default: false }) }, { additionalProperties: false }),
       response: { 200: Type.Ref(CheckServicesReport), ...adminErrors },
     },
   }, async (req) => req.query.refresh ? app.health.refresh() : app.health.checkServices())
 
   app.get('/services', {
+    auth: 'admin',
     schema: {
       tags: ['health'],
       summary: 'Every monitored service with its current state',
-      security,
       response: { 200: Type.Array(Type.Ref(ServiceStatus)), ...adminErrors },
     },
   }, async () => app.health.list())
 
   // not under /services/: a service may be named anything a slug allows
   app.get('/uptime/daily', {
+    auth: 'admin',
     schema: {
       tags: ['health'],
       summary: 'Every service\'s check counts per UTC day (the fleet view\'s uptime bars)',
       description: 'From the hourly rollups in one read; days without checks are left out.',
-      security,
       querystring: UptimeDaysQuery,
       response: { 200: Type.Ref(UptimeDays), ...adminErrors },
     },
   }, async (req) => app.health.uptimeDays(req.query.days))
 
   app.post('/services', {
+    auth: 'admin',
     validatorCompiler: domainValidated,
     schema: {
       tags: ['health'],
       summary: 'Add a monitored service',
       description: 'Answers 201 once the definition is stored. 409 when the name is taken.',
-      security,
       body: Type.Ref(ServiceInput),
       response: { 201: ServiceView, 409: ErrorRef, ...adminErrors },
     },
@@ -63,22 +63,22 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/services/:name', {
+    auth: 'admin',
     schema: {
       tags: ['health'],
       summary: 'One service: state, last check, uptime windows (24h, 7d, 30d, 90d, 365d), open incident',
-      security,
       params: ServiceName,
       response: { 200: Type.Ref(ServiceDetail), 404: ErrorRef, ...adminErrors },
     },
   }, async (req) => app.health.detail(req.params.name))
 
   app.put('/services/:name', {
+    auth: 'admin',
     validatorCompiler: domainValidated,
     schema: {
       tags: ['health'],
       summary: 'Replace an API-defined service',
       description: 'Services from the config file are read-only here (409).',
-      security,
       params: ServiceName,
       body: Type.Ref(ServiceInput),
       response: { 200: ServiceView, 404: ErrorRef, 409: ErrorRef, ...adminErrors },
@@ -86,24 +86,24 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => app.audit.change(req, 'service.replace', { type: 'service', id: req.params.name }, () => app.health.replace(req.params.name, req.body)))
 
   app.patch('/services/:name', {
+    auth: 'admin',
     validatorCompiler: domainValidated,
     schema: {
       tags: ['health'],
       summary: 'Change some fields of an API-defined service',
       description: 'Fields given replace the stored ones; null removes an optional field. Services from the config file are read-only here (409).',
-      security,
       params: ServiceName,
       body: Type.Object({}, { additionalProperties: true, description: 'any fields of ServiceInput' }),
       response: { 200: ServiceView, 404: ErrorRef, 409: ErrorRef, ...adminErrors },
     },
-  }, async (req) => app.audit.change(req, 'service.update', { type: 'service', id: req.params.name }, () => app.health.patch(req.params.name, req.body), { fields: Object.keys(req.body ?? {}) }))
+  }, async (req) => app.audit.change(req, 'service.update', { type: 'service', id: req.params.name }, () => app.health.patch(req.params.name, req.body), { metadata: { fields: Object.keys(req.body ?? {}) } }))
 
   app.delete('/services/:name', {
+    auth: 'admin',
     schema: {
       tags: ['health'],
       summary: 'Remove an API-defined service with its history',
       description: 'Refused (409) for config-file services and while other services depend on it.',
-      security,
       params: ServiceName,
       response: { 204: Type.Null(), 404: ErrorRef, 409: ErrorRef, ...adminErrors },
     },
@@ -113,10 +113,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/services/:name/history', {
+    auth: 'admin',
     schema: {
       tags: ['health'],
       summary: 'Raw checks of one service, newest first (kept MCP_CHECKS_RETENTION_DAYS days)',
-      security,
       params: ServiceName,
       querystring: HistoryQuery,
       response: { 200: HistoryPage, 404: ErrorRef, ...adminErrors },
@@ -124,10 +124,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => app.health.history(req.params.name, req.query))
 
   app.get('/services/:name/incidents', {
+    auth: 'admin',
     schema: {
       tags: ['health'],
       summary: 'Incidents (down or degraded periods) of one service, newest first',
-      security,
       params: ServiceName,
       querystring: IncidentQuery,
       response: { 200: IncidentPage, 404: ErrorRef, ...adminErrors },
@@ -135,4 +135,4 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => app.health.incidents(req.params.name, req.query))
 }
 
-export default routes
+export default fp(routes, { name: 'routes/services', dependencies: ['health', 'audit', 'auth'], encapsulate: true })

@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
@@ -7,13 +8,12 @@ const csv = (s?: string) => s ? s.split(',').map((x) => x.trim()).filter(Boolean
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/stream', {
-    onRequest: app.auth.admin,
+    auth: 'admin',
     schema: {
       tags: ['stream'],
       summary: 'Server-Sent Events: new events, audit entries, service state and alert changes',
       description: `Each message has an SSE \`id\`; reconnecting with \`Last-Event-ID\` replays what was missed (at most ${app.config.streamReplayMax} per kind).
 Message \`event\` is the kind; \`data\` is JSON \`{type, seq, data}\`. A heartbeat comment every ${app.config.streamHeartbeatMs} ms.`,
-      security: [{ basicAuth: [] }],
       querystring: Type.Object({
         kinds: Type.Optional(Type.String({ description: 'comma-separated kinds: event, audit, state, alert' })),
         types: Type.Optional(Type.String({ description: 'comma-separated types (event type, audit action, state, alert status)' })),
@@ -51,4 +51,4 @@ Message \`event\` is the kind; \`data\` is JSON \`{type, seq, data}\`. A heartbe
   })
 }
 
-export default routes
+export default fp(routes, { name: 'routes/stream', dependencies: ['config', 'stream', 'auth'], encapsulate: true })

@@ -1,19 +1,11 @@
 // The context registry (the seed's "contexto global"): models, agents and tasks. Every change is
-// audited, refused ones too. No Fastify here.
+// audited, refused ones too, by the routes (app.audit.change), like every admin change. No Fastify here.
 import { monotonicFactory } from 'ulidx'
 import type { ContextItem, ContextStore } from '../../store/ports/context.js'
 import type { ContextKind } from '../shared/names.js'
 import type { Store } from '../../store/ports/store.js'
-import type { AuditContext } from '../audit/audit-trail.js'
-import type { AuditActor, AuditEntry, AuditTarget, Outcome } from '../audit/hash-chain.js'
 import { applyPatch, newItem } from './status-rules.js'
-import { conflict, isDomainError, notFound } from '../shared/errors.js'
-
-/** Who makes a change, for the audit entry. */
-export interface Who { actor: AuditActor, ctx: AuditContext }
-
-export type RecordAudit = (actor: AuditActor, action: string, target: AuditTarget | null, outcome: Outcome, ctx: AuditContext, metadata?: Record<string, unknown>, reason?: string | null) => Promise<AuditEntry>
-
+import { conflict, notFound } from '../shared/errors.js'
 
 const singular = (kind: ContextKind) => kind.slice(0, -1)
 
@@ -34,8 +26,8 @@ async function patchItem (context: ContextStore, kind: ContextKind, id: string, 
   }
 }
 
-export function createRegistry (opts: { store: Store, record: RecordAudit }) {
-  const { store, record } = opts
+export function createRegistry (opts: { store: Store }) {
+  const { store } = opts
   const nextId = monotonicFactory()
   const now = () => new Date().toISOString()
 
@@ -45,39 +37,20 @@ export function createRegistry (opts: { store: Store, record: RecordAudit }) {
     /** the most recently updated task with this name (e.g. `tests` for the tests-status metric) */
     latestTask: (name: string) => store.context.latestTask(name),
 
-    async create (kind: ContextKind, input: Record<string, unknown> & { name: string, status: string }, who: Who): Promise<ContextItem> {
+    async create (kind: ContextKind, input: Record<string, unknown> & { name: string, status: string }): Promise<ContextItem> {
       const at = now()
       const item = newItem(kind, { ...input, id: (input.id as string | undefined) ?? nextId() }, at)
-      const target = { type: singular(kind), id: item.id }
-      try {
-        const created = await store.context.create(kind, item)
-        await record(who.actor, `context.${singular(kind)}.create`, target, 'success', who.ctx, { name: created.name, status: created.status })
-        return created
-      } catch (err) {
-        if (isDomainError(err)) await record(who.actor, `context.${singular(kind)}.create`, target, 'failure', who.ctx, {}, err.message)
-        throw err
-      }
+      return await store.context.create(kind, item)
     },
 
-    async update (kind: ContextKind, id: string, patch: Record<string, unknown>, who: Who): Promise<ContextItem> {
-      const target = { type: singular(kind), id }
-      try {
-        const { before, after } = await patchItem(store.context, kind, id, patch, now)
-        const metadata: Record<string, unknown> = { fields: Object.keys(patch).sort() }
-        if (before.status !== after.status) { metadata.from = before.status; metadata.to = after.status }
-        await record(who.actor, `context.${singular(kind)}.update`, target, 'success', who.ctx, metadata)
-        return after
-      } catch (err) {
-        // a refused status change is worth knowing about; an unknown id changed nothing
-        if (isDomainError(err, 'conflict')) await record(who.actor, `context.${singular(kind)}.update`, target, 'failure', who.ctx, { fields: Object.keys(patch).sort() }, err.message)
-        throw err
-      }
+    /** the item before and after the change (the audit entry names a status change) */
+    async update (kind: ContextKind, id: string, patch: Record<string, unknown>): Promise<{ before: ContextItem, after: ContextItem }> {
+      return await patchItem(store.context, kind, id, patch, now)
     },
 
-    async delete (kind: ContextKind, id: string, who: Who): Promise<ContextItem | undefined> {
-      const gone = await store.context.delete(kind, id)
-      if (gone) await record(who.actor, `context.${singular(kind)}.delete`, { type: singular(kind), id }, 'success', who.ctx, { name: gone.name, status: gone.status })
-      return gone
+    /** the deleted item; undefined when there was none */
+    async delete (kind: ContextKind, id: string): Promise<ContextItem | undefined> {
+      return await store.context.delete(kind, id)
     },
   }
 }

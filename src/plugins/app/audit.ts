@@ -1,9 +1,23 @@
+// The audit trail: decorates `audit` (the hash-chained trail, checkpoints and verification) and is the
+// one place a request's caller becomes an audit actor: the auth guards set `req.actor`; actorOf and
+// contextOf read it for every feature. Admin changes are audited here, through record and change,
+// called by the routes.
 import fp from 'fastify-plugin'
-import { isDomainError } from '../../domain/shared/errors.js'
+import { isDomainError, type DomainError } from '../../domain/shared/errors.js'
 import type { FastifyRequest } from 'fastify'
 import { createAuditService, SYSTEM_ACTOR, type AuditContext, type AuditService } from '../../domain/audit/audit-trail.js'
 import { loadSigningKey, loadTrustedKeys } from '../../domain/audit/adapters/key-files.js'
 import type { AuditActor, AuditEntry, AuditTarget, Outcome } from '../../domain/audit/hash-chain.js'
+
+/** How `change` audits: what the entry holds and which refusals are recorded. */
+export interface ChangeOptions<T> {
+  /** the entry's metadata; a function gets the change's result (undefined when it was refused) */
+  metadata?: Record<string, unknown> | ((result: T | undefined) => Record<string, unknown>)
+  /** which refusals get a failure entry; by default every DomainError but an outage (`unavailable`) */
+  recordsFailure?: (err: DomainError) => boolean
+}
+
+type Target<T> = AuditTarget | null | ((result: T | undefined) => AuditTarget | null)
 
 type Audit = Omit<AuditService, 'recordFor'> & {
   /**
@@ -14,9 +28,12 @@ type Audit = Omit<AuditService, 'recordFor'> & {
   recordFor: AuditService['recordFor']
   /**
    * Runs an admin change and audits it: success once it is done, failure (with the reason) when it is
-   * refused. The change is answered only after its entry is committed.
+   * refused. The change is answered only after its entry is committed. The target may depend on the
+   * result (an id the change chose), as may the metadata.
    */
-  change<T> (req: FastifyRequest, action: string, target: AuditTarget, run: () => Promise<T>, metadata?: Record<string, unknown>): Promise<T>
+  change<T> (req: FastifyRequest, action: string, target: Target<T>, run: () => Promise<T>, opts?: ChangeOptions<T>): Promise<T>
+  /** who is calling, as an audit actor: req.actor as the auth guard set it, the hub itself when none */
+  actorOf (req: FastifyRequest): AuditActor
   /** the context of a request: who authenticated, from where, which request */
   contextOf (req: FastifyRequest): AuditContext
 }
@@ -24,6 +41,8 @@ type Audit = Omit<AuditService, 'recordFor'> & {
 declare module 'fastify' {
   interface FastifyInstance { audit: Audit }
 }
+
+const notAnOutage = (err: DomainError) => err.kind !== 'unavailable'
 
 export default fp(async (app) => {
   const { config, store, bus } = app
@@ -60,18 +79,28 @@ export default fp(async (app) => {
 
   app.decorate('audit', {
     ...service,
+    actorOf,
     contextOf,
     record,
-    async change (req, action, target, run, metadata = {}) {
-      let out
+    async change<T> (req: FastifyRequest, action: string, target: Target<T>, run: () => Promise<T>, opts: ChangeOptions<T> = {}) {
+      const { metadata = {}, recordsFailure = notAnOutage } = opts
+      const entry = (result: T | undefined) => ({
+        target: typeof target === 'function' ? target(result) : target,
+        metadata: typeof metadata === 'function' ? metadata(result) : metadata,
+      })
+      let out: T
       try {
         out = await run()
       } catch (err) {
         // a refusal (bad input, unknown id, conflict) is worth a failure entry; an outage is not the caller's doing
-        if (isDomainError(err) && err.kind !== 'unavailable') await record(req, action, target, 'failure', metadata, err.message)
+        if (isDomainError(err) && recordsFailure(err)) {
+          const e = entry(undefined)
+          await record(req, action, e.target, 'failure', e.metadata, err.message)
+        }
         throw err
       }
-      await record(req, action, target, 'success', metadata)
+      const e = entry(out)
+      await record(req, action, e.target, 'success', e.metadata)
       return out
     },
   } satisfies Audit)

@@ -1,14 +1,27 @@
 // Who may do what: Basic auth for admins (constant-time, failed attempts rate limited per address),
-// bearer tokens for services and agents. Route plugins pick a guard: auth.admin, auth.ingest,
-// auth.adminOrToken.
+// bearer tokens for services and agents. Each route says who may call it with its `auth` option; one
+// onRoute hook below turns that into the route's guard and its OpenAPI `security`, so what the
+// document says is what is enforced. The guards turn the caller into `req.actor`, once per request.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import fp from 'fastify-plugin'
 import basicAuth from '@fastify/basic-auth'
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import { hookList } from '../../http/route-hooks.js'
 
-export interface Actor { type: 'user' | 'service' | 'agent' | 'system', id: string, name?: string }
+/**
+ * Who may call a route:
+ * - `admin`: Basic auth (the admin user);
+ * - `adminOrToken`: Basic auth or a bearer token from MCP_INGEST_TOKENS, never anonymous;
+ * - `ingest`: a bearer token when MCP_INGEST_TOKENS is set, anyone otherwise (and then no hook at all);
+ * - `public`: anyone.
+ */
+export type AuthLevel = 'admin' | 'adminOrToken' | 'ingest' | 'public'
+export const AUTH_LEVELS: readonly AuthLevel[] = ['admin', 'adminOrToken', 'ingest', 'public']
+
+/** The authenticated caller: the admin (user) or a bearer token (service). */
+export interface Actor { type: 'user' | 'agent' | 'service', id: string, name?: string }
 
 declare module '../../domain/shared/bus.js' {
   interface BusTopics {
@@ -18,19 +31,28 @@ declare module '../../domain/shared/bus.js' {
 }
 
 declare module 'fastify' {
+  interface RouteShorthandOptions {
+    /** who may call this route; every route of ours declares it (see the auth plugin) */
+    auth?: AuthLevel
+  }
   interface FastifyInstance {
     auth: {
-      /** admins only (Basic auth) */
-      admin: onRequestAsyncHookHandler
-      /** the onRequest hooks of an ingest route: the bearer-token guard when tokens are configured,
-       * none when ingest is open (so an open route runs no hook at all) */
-      ingest: onRequestAsyncHookHandler[]
-      /** an admin or any configured bearer token, never anonymous */
-      adminOrToken: onRequestAsyncHookHandler
+      /**
+       * Declares who may call the routes that an ecosystem plugin (Swagger UI, @fastify/static) registers
+       * in `scope` and its children: those plugins cannot pass our `auth` option. Call it on an
+       * encapsulated scope before registering the plugin there; a route's own option still wins.
+       */
+      scopeDefault (scope: FastifyInstance, level: AuthLevel): void
     }
   }
-  interface FastifyRequest { actor?: Actor }
+  interface FastifyRequest {
+    /** who is calling, set by the route's guard; absent on public routes and open ingest */
+    actor?: Actor
+  }
 }
+
+/** where a scope keeps its default level (a decoration, so child scopes inherit it) */
+const kScopeAuth = Symbol('auth.scopeDefault')
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 /** Constant-time equality: both sides hashed to the same length first. */
@@ -131,12 +153,51 @@ export default fp(async (app) => {
     req.actor = { type: 'service', id }
   }
 
+  const adminHook: onRequestAsyncHookHandler = async function (req, reply) { await adminGuard(req, reply) }
+  const tokenHook: onRequestAsyncHookHandler = async function (req) { await tokenGuard(req) }
+  const adminOrTokenHook: onRequestAsyncHookHandler = async function (req, reply) {
+    if (bearer(req) !== undefined && tokens.length > 0) return tokenGuard(req)
+    await adminGuard(req, reply)
+  }
+  /** the onRequest hooks of each level: none for public routes, nor for ingest while it is open */
+  const GUARDS: Record<AuthLevel, onRequestAsyncHookHandler[]> = {
+    admin: [adminHook],
+    adminOrToken: [adminOrTokenHook],
+    ingest: tokens.length > 0 ? [tokenHook] : [],
+    public: [],
+  }
+  /** the OpenAPI security requirements of each level (public routes have none) */
+  const SECURITY: Record<AuthLevel, Array<Record<string, string[]>> | undefined> = {
+    admin: [{ basicAuth: [] }],
+    adminOrToken: [{ basicAuth: [] }, ...(tokens.length > 0 ? [{ bearerAuth: [] }] : [])],
+    // an empty list documents that open ingest needs no credentials
+    ingest: tokens.length > 0 ? [{ bearerAuth: [] }] : [],
+    public: undefined,
+  }
+
+  // The rule: every route registered after this plugin declares who may call it, or the app does not
+  // start. Our route plugins (src/routes/*) give each route an `auth` option. Routes added by an
+  // ecosystem plugin cannot carry one: the scope we register that plugin in declares their level with
+  // app.auth.scopeDefault (Swagger UI in routes/docs.ts: public; the dashboard's static files in
+  // plugins/app/dashboard.ts: admin). The ecosystem plugins of src/plugins/external are registered
+  // before this one; the only route among them, @fastify/cors's preflight (OPTIONS *), answers with
+  // CORS headers only. Fastify's HEAD routes copy their GET route's options, `auth` included.
+  app.addHook('onRoute', function (this: FastifyInstance, route) {
+    const level = route.auth ?? (this as unknown as { [kScopeAuth]?: AuthLevel })[kScopeAuth]
+    const method = Array.isArray(route.method) ? route.method.join(',') : route.method
+    if (level === undefined) throw new Error(`route ${method} ${route.url} declares no auth option: give it auth: ${AUTH_LEVELS.map((l) => `'${l}'`).join(' | ')}`)
+    if (!AUTH_LEVELS.includes(level)) throw new Error(`route ${method} ${route.url}: unknown auth '${String(level)}' (one of ${AUTH_LEVELS.join(', ')})`)
+    // first, before security headers, rate limiting and validation: an anonymous caller learns nothing
+    if (GUARDS[level].length > 0) route.onRequest = [...GUARDS[level], ...hookList(route.onRequest)]
+    const security = SECURITY[level]
+    // a new schema object: route options may share one (a GET and its HEAD do)
+    if (security) route.schema = { ...route.schema, security }
+  })
+
   app.decorate('auth', {
-    admin: async function (req: FastifyRequest, reply: FastifyReply) { await adminGuard(req, reply) },
-    ingest: tokens.length === 0 ? [] : [async function (req: FastifyRequest) { await tokenGuard(req) }],
-    adminOrToken: async function (req: FastifyRequest, reply: FastifyReply) {
-      if (bearer(req) !== undefined && tokens.length > 0) return tokenGuard(req)
-      await adminGuard(req, reply)
+    scopeDefault (scope: FastifyInstance, level: AuthLevel) {
+      if (!AUTH_LEVELS.includes(level)) throw new Error(`unknown auth '${String(level)}' (one of ${AUTH_LEVELS.join(', ')})`)
+      scope.decorate(kScopeAuth, level)
     },
   })
-}, { name: 'auth', dependencies: ['config', 'bus', 'sensible', '@fastify/rate-limit'] })
+}, { name: 'auth', dependencies: ['config', 'bus', 'sensible', 'rate-limit'] })

@@ -1,19 +1,11 @@
 import fp from 'fastify-plugin'
-import type { FastifyRequest } from 'fastify'
-import { createRegistry, type Registry, type Who } from '../../domain/context/registry.js'
-import { SYSTEM_ACTOR } from '../../domain/audit/audit-trail.js'
+import { createRegistry, type Registry } from '../../domain/context/registry.js'
 
 declare module 'fastify' {
-  interface FastifyInstance { context: Registry & { whoOf (req: FastifyRequest): Who } }
+  interface FastifyInstance { context: Registry }
 }
 
+// The registry of models, agents and tasks; its routes audit its changes, like every admin change.
 export default fp(async (app) => {
-  const registry = createRegistry({ store: app.store, record: app.audit.recordFor })
-  app.decorate('context', {
-    ...registry,
-    whoOf: (req: FastifyRequest): Who => ({
-      actor: req.actor ? { type: req.actor.type, id: req.actor.id, name: req.actor.name ?? null, onBehalfOf: null } : SYSTEM_ACTOR,
-      ctx: app.audit.contextOf(req),
-    }),
-  })
-}, { name: 'context', dependencies: ['store', 'audit'] })
+  app.decorate('context', createRegistry({ store: app.store }))
+}, { name: 'context', dependencies: ['store'] })

@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url'
 const UPLOT_FILES = new Set(['uPlot.esm.js', 'uPlot.min.css'])
 const uplotDist = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist')
 
-// The dashboard: static files, behind admin auth like the API it calls.
+// The dashboard: static files, behind admin auth like the API it calls. @fastify/static registers
+// their routes, which cannot carry an `auth` option: the scope declares it for them.
 export default fp(async (app) => {
   await app.register(async (scope) => {
-    scope.addHook('onRequest', scope.auth.admin)
+    app.auth.scopeDefault(scope, 'admin')
     await scope.register(fastifyStatic, {
       root: fileURLToPath(new URL('../../../static/', import.meta.url)),
       prefix: '/',

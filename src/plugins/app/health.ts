@@ -29,7 +29,8 @@ export default fp(async (app) => {
       return readConfigFile(config.configFile).services
     },
     schedule: config.healthScheduler,
-    inMaintenance: app.hasDecorator('notifier') ? (service, at, tags) => app.notifier.inMaintenance(service, at, tags) : undefined,
+    // time in a maintenance window is left out of uptime
+    inMaintenance: (service, at, tags) => app.notifier.inMaintenance(service, at, tags),
     concurrency: config.probeConcurrency,
     checksRetentionDays: config.checksRetentionDays,
     rollupsRetentionDays: config.rollupsRetentionDays,
@@ -57,4 +58,5 @@ export default fp(async (app) => {
     await retained
     await prober.close()
   })
-}, { name: 'health', dependencies: ['config', 'store', 'bus'] })
+// the notifier before health: it answers inMaintenance, and listens before health publishes transitions
+}, { name: 'health', dependencies: ['config', 'store', 'bus', 'notifier'] })

@@ -103,4 +103,4 @@ export default fp(async (app) => {
     summary: metrics.summary,
     refreshUptime: refresh,
   })
-}, { name: 'metrics', dependencies: ['config', 'store', 'bus', 'health', 'notifier', 'context', 'stream', 'audit'] })
+}, { name: 'metrics', dependencies: ['store', 'bus', 'health', 'notifier', 'context', 'stream', 'audit'] })

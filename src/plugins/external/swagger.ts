@@ -1,11 +1,11 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import { createRequire } from 'node:module'
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
 
-// Registered before any route so every route's TypeBox schema lands in the document.
+// The OpenAPI document, collected from the routes' TypeBox schemas: registered before any route so
+// every route lands in it. Swagger UI, which serves it at /docs, is in routes/docs.ts.
 export default fp(async (app) => {
   await app.register(swagger, {
     openapi: {
@@ -40,5 +40,4 @@ export default fp(async (app) => {
       buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string | undefined) ?? `def-${i}`,
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: true })
 }, { name: 'swagger' })
