@@ -36,7 +36,7 @@ export function startServer (script, env = {}) {
         resolve({
           url: m[1],
           child,
-          stop: () => new Promise((res) => { child.once('exit', res); child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 10_000).unref() }),
+          stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 10_000).unref() }),
         })
       }
     })

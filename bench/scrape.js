@@ -21,8 +21,14 @@ export async function runScrapeBench ({ services = 2000, duration = Number(proce
   }
   writeFileSync(file, lines.join('\n') + '\n')
   const hub = await startHub({
-    MCP_HOST: '127.0.0.1', MCP_PORT: '0', MCP_DATA_DIR: data.dir, MCP_ADMIN_PASSWORD: PASSWORD, MCP_CONFIG: file,
-    MCP_HEALTH_SCHEDULER: 'false', MCP_RATE_LIMIT_MAX: '100000000', MCP_LOG_LEVEL: 'info',
+    MCP_HOST: '127.0.0.1',
+    MCP_PORT: '0',
+    MCP_DATA_DIR: data.dir,
+    MCP_ADMIN_PASSWORD: PASSWORD,
+    MCP_CONFIG: file,
+    MCP_HEALTH_SCHEDULER: 'false',
+    MCP_RATE_LIMIT_MAX: '100000000',
+    MCP_LOG_LEVEL: 'info',
   })
   try {
     const refresh = await fetch(`${hub.url}/check-services?refresh=true`, { headers: { authorization: auth } })

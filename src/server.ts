@@ -30,7 +30,7 @@ async function main () {
   process.on('SIGHUP', () => {
     hub.health.reload().then(
       (r) => hub.log.info(r, 'SIGHUP: services reloaded'),
-      (err) => hub.log.error({ err }, 'SIGHUP: services not reloaded; the config file is invalid'),
+      (err) => hub.log.error({ err }, 'SIGHUP: services not reloaded; the config file is invalid')
     )
   })
   // SIGHUP reloads (above); every other signal closes

@@ -38,6 +38,7 @@ t.test('every acknowledged event survives SIGKILL, over several rounds', async (
     const ack = (id: string) => { acked.add(id); ackedThisRound.add(id) }
     let cutOff = 0
     const worker = async (w: number) => {
+      // eslint-disable-next-line no-unmodified-loop-condition -- the round's timer sets it
       while (!stop) {
         const batch = (n++ % 3 === 0)
         const body = batch

@@ -40,8 +40,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     // the body is optional: no body is an acknowledgement without a comment
     preValidation: async (req) => { if (req.body === undefined || req.body === null) req.body = {} },
     schema: {
-      tags: ['alerts'], summary: 'Acknowledge a firing alert: reminders stop; the resolution is still sent',
-      params: IdParams, body: AckBody, response: { 200: Type.Ref(Alert), ...notFound, ...conflict, ...adminErrors },
+      tags: ['alerts'],
+      summary: 'Acknowledge a firing alert: reminders stop; the resolution is still sent',
+      params: IdParams,
+      body: AckBody,
+      response: { 200: Type.Ref(Alert), ...notFound, ...conflict, ...adminErrors },
     },
   }, async (req) => audited(req, 'alert.acknowledge', 'alert', req.params.id, () => n.alerts.acknowledge(req.params.id, app.audit.actorOf(req).id, req.body.comment ?? null)))
 
@@ -66,8 +69,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     auth: 'admin',
     validatorCompiler: domainBody,
     schema: {
-      tags: ['notifications'], summary: 'Replace a channel; omitted or masked secrets keep their stored value, "" clears one',
-      params: IdParams, body: Type.Ref(Channel), response: { 200: Type.Ref(ChannelView), ...notFound, ...conflict, ...adminErrors },
+      tags: ['notifications'],
+      summary: 'Replace a channel; omitted or masked secrets keep their stored value, "" clears one',
+      params: IdParams,
+      body: Type.Ref(Channel),
+      response: { 200: Type.Ref(ChannelView), ...notFound, ...conflict, ...adminErrors },
     },
   }, async (req) => audited(req, 'channel.update', 'channel', req.params.id, () => n.channels.update(req.params.id, req.body)))
 
@@ -79,8 +85,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/notifications/channels/:id/test', {
     auth: 'admin',
     schema: {
-      tags: ['notifications'], summary: 'Send a test message now (through the outbox, one attempt) and answer with its result',
-      params: IdParams, response: { 200: TestResult, ...notFound, ...adminErrors },
+      tags: ['notifications'],
+      summary: 'Send a test message now (through the outbox, one attempt) and answer with its result',
+      params: IdParams,
+      response: { 200: TestResult, ...notFound, ...adminErrors },
     },
   }, async (req) => audited(req, 'channel.test', 'channel', req.params.id, () => n.channels.test(req.params.id)))
 
@@ -115,8 +123,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/notifications/deliveries', {
     auth: 'admin',
     schema: {
-      tags: ['notifications'], summary: 'Every delivery attempt, newest first; filter by alert and channel',
-      querystring: DeliveryQuery, response: { 200: Type.Array(Type.Ref(Delivery)), ...adminErrors },
+      tags: ['notifications'],
+      summary: 'Every delivery attempt, newest first; filter by alert and channel',
+      querystring: DeliveryQuery,
+      response: { 200: Type.Array(Type.Ref(Delivery)), ...adminErrors },
     },
   }, async (req) => (await n.deliveries({ alertId: req.query.alert, channelId: req.query.channel, limit: req.query.limit }))
     .map((d) => ({ ...d, at: new Date(d.at).toISOString() })))

@@ -57,7 +57,8 @@ export const EmailChannel = Type.Object({
 }, { additionalProperties: false })
 
 export const Channel = Type.Union([WebhookChannel, SlackChannel, AlertmanagerChannel, EmailChannel], {
-  $id: 'NotificationChannel', title: 'NotificationChannel',
+  $id: 'NotificationChannel',
+  title: 'NotificationChannel',
   description: 'Where notifications go. Secret fields (secret, password, bearerToken, header values, the Slack URL) are write-only: reads show them masked; an update that omits them or sends the mask keeps the stored value.',
 })
 export type ChannelT = Static<typeof Channel>

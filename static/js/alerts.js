@@ -2,8 +2,12 @@
 import { api, debounce, esc, fmtAgo, fmtTime, onLive, showError, toast } from './lib.js'
 
 const STATUS_TEXT = {
-  firing: '▼ Firing', acknowledged: '✓ Acknowledged', suppressed: '⤓ Suppressed (dependency down)',
-  silenced: '🔇 Silenced', maintenance: '⚒ Maintenance', resolved: '▲ Resolved',
+  firing: '▼ Firing',
+  acknowledged: '✓ Acknowledged',
+  suppressed: '⤓ Suppressed (dependency down)',
+  silenced: '🔇 Silenced',
+  maintenance: '⚒ Maintenance',
+  resolved: '▲ Resolved',
 }
 
 function alertRow (a, active) {

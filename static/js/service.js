@@ -57,6 +57,7 @@ export async function mount (el, { path }) {
     if (plot) {
       plot.setData(data)
     } else {
+      // eslint-disable-next-line new-cap -- the library's own name
       plot = new uPlot({
         width: Math.max(chartEl.clientWidth, 280),
         height: 240,

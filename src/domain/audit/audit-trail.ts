@@ -46,7 +46,6 @@ const validator = compileValidator<AuditInputT>(AuditInput)
 const cursor = cursorCodec('a1.')
 const VERIFY_CHUNK = 2000
 
-
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 export function createAuditService (opts: AuditServiceOptions) {
@@ -156,16 +155,33 @@ export function createAuditService (opts: AuditServiceOptions) {
     async recordFor (actor: AuditActor, action: string, target: AuditTarget | null, outcome: Outcome, ctx: AuditContext, metadata: Record<string, unknown> = {}, reason: string | null = null): Promise<AuditEntry> {
       const now = Date.now()
       const [entry] = await append([{
-        id: nextId(now), time: new Date(now).toISOString(), actor, action, target, outcome, reason, metadata,
-        model: null, tool: null, argumentsHash: null, clientIp: ctx.clientIp, requestId: ctx.requestId, submittedBy: ctx.submittedBy,
+        id: nextId(now),
+        time: new Date(now).toISOString(),
+        actor,
+        action,
+        target,
+        outcome,
+        reason,
+        metadata,
+        model: null,
+        tool: null,
+        argumentsHash: null,
+        clientIp: ctx.clientIp,
+        requestId: ctx.requestId,
+        submittedBy: ctx.submittedBy,
       }])
       return entry
     },
 
     async query (q: AuditQueryT): Promise<{ entries: AuditEntry[], nextCursor: string | null }> {
       const filter: AuditFilter = {
-        actorId: q.actorId, actorType: q.actorType, onBehalfOf: q.onBehalfOf, actionPrefix: q.action,
-        targetType: q.targetType, targetId: q.targetId, outcome: q.outcome,
+        actorId: q.actorId,
+        actorType: q.actorType,
+        onBehalfOf: q.onBehalfOf,
+        actionPrefix: q.action,
+        targetType: q.targetType,
+        targetId: q.targetId,
+        outcome: q.outcome,
         since: q.since ? Date.parse(q.since) : undefined,
         until: q.until ? Date.parse(q.until) : undefined,
         beforeSeq: q.cursor ? cursor.decodeSeq(q.cursor) : undefined,

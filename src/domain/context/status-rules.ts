@@ -26,7 +26,6 @@ export const TRANSITIONS: Record<ContextKind, Record<string, readonly string[]>>
   },
 }
 
-
 const singular = (kind: ContextKind) => kind.slice(0, -1)
 
 export function checkTransition (kind: ContextKind, id: string, from: string, to: string): void {

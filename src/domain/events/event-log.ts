@@ -10,7 +10,6 @@ import { compileValidator } from '../shared/validation.js'
 import { invalid, tooLarge } from '../shared/errors.js'
 import { cursorCodec } from '../shared/cursor.js'
 
-
 declare module '../shared/bus.js' {
   interface BusTopics {
     /** events committed to the store, in seq order */
@@ -73,8 +72,16 @@ export function createEventService (opts: EventServiceOptions) {
   // the payload object we already hold stands for the stored JSON: no parse on the way out
   // (`receivedAt` is passed formatted: a batch shares one receive time, formatted once)
   const toStored = ({ row: e, payload }: Prepared, seq: number, receivedAt: string): StoredEvent => ({
-    id: e.id, seq, type: e.type, source: e.source, severity: e.severity, time: e.time, producerId: e.producerId,
-    traceparent: e.traceparent, payload, receivedAt,
+    id: e.id,
+    seq,
+    type: e.type,
+    source: e.source,
+    severity: e.severity,
+    time: e.time,
+    producerId: e.producerId,
+    traceparent: e.traceparent,
+    payload,
+    receivedAt,
   })
 
   return {
@@ -125,7 +132,10 @@ export function createEventService (opts: EventServiceOptions) {
 
     async query (q: EventQueryT): Promise<{ events: StoredEvent[], nextCursor: string | null }> {
       const filter: EventFilter = {
-        type: q.type, source: q.source, severity: q.severity, minSeverity: q.minSeverity,
+        type: q.type,
+        source: q.source,
+        severity: q.severity,
+        minSeverity: q.minSeverity,
         since: q.since ? Date.parse(q.since) : undefined,
         until: q.until ? Date.parse(q.until) : undefined,
         beforeSeq: q.cursor ? cursor.decodeSeq(q.cursor) : undefined,

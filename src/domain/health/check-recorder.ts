@@ -46,7 +46,7 @@ export function createCheckRecorder (opts: CheckRecorderOptions) {
     if (batch.length === 0) return
     store.health.recordChecks(batch.map((b) => b.item)).then(
       (seqs) => batch.forEach((b, i) => b.resolve(seqs[i])),
-      (err) => batch.forEach((b) => b.reject(err)),
+      (err) => batch.forEach((b) => b.reject(err))
     )
   }
 
@@ -56,8 +56,14 @@ export function createCheckRecorder (opts: CheckRecorderOptions) {
     const prev = entry.state
     const next = nextState(prev, r.verdict, entry.def, r.at)
     const check: CheckRecord = {
-      service: name, at: r.at, verdict: r.verdict, latencyMs: r.latencyMs, httpStatus: r.httpStatus,
-      errorClass: r.errorClass, message: r.message, tlsDaysLeft: r.tlsDaysLeft,
+      service: name,
+      at: r.at,
+      verdict: r.verdict,
+      latencyMs: r.latencyMs,
+      httpStatus: r.httpStatus,
+      errorClass: r.errorClass,
+      message: r.message,
+      tlsDaysLeft: r.tlsDaysLeft,
       maintenance: opts.inMaintenance?.(name, r.at, entry.def.tags) ?? false,
     }
     let transition: ServiceTransition | null = null
@@ -71,8 +77,14 @@ export function createCheckRecorder (opts: CheckRecorderOptions) {
         incidentId = openIncident.id
       }
       transition = {
-        service: name, tags: entry.def.tags, dependsOn: entry.def.dependsOn, from: prev.state, to: next.state,
-        at: iso(r.at), cause: isIncidentState(next.state) ? r.cause : null, incidentId: openIncident?.id ?? closeIncidentId,
+        service: name,
+        tags: entry.def.tags,
+        dependsOn: entry.def.dependsOn,
+        from: prev.state,
+        to: next.state,
+        at: iso(r.at),
+        cause: isIncidentState(next.state) ? r.cause : null,
+        incidentId: openIncident?.id ?? closeIncidentId,
       }
     }
     const state: ServiceStateRecord = { service: name, ...next, incidentId, lastCheck: check }
@@ -95,8 +107,14 @@ export function createCheckRecorder (opts: CheckRecorderOptions) {
     await store.health.changeState({ state: entry.state, at: to.since, closeIncidentId })
     if (prev.state !== to.state) {
       bus.publish('service.transition', {
-        service: entry.def.name, tags: entry.def.tags, dependsOn: entry.def.dependsOn, from: prev.state, to: to.state,
-        at: iso(to.since), cause, incidentId: closeIncidentId,
+        service: entry.def.name,
+        tags: entry.def.tags,
+        dependsOn: entry.def.dependsOn,
+        from: prev.state,
+        to: to.state,
+        at: iso(to.since),
+        cause,
+        incidentId: closeIncidentId,
       })
     }
   }

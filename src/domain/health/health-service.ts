@@ -60,7 +60,12 @@ export function createHealthService (opts: HealthServiceOptions) {
     onError: (err, name) => log.error({ err, service: name }, 'recording a check failed'),
   })
   const catalogue = createServiceCatalogue({
-    services, store, guard, recorder, now, log,
+    services,
+    store,
+    guard,
+    recorder,
+    now,
+    log,
     loadFileServices: opts.loadFileServices,
     probes: { schedule, unschedule: (name) => scheduler.remove(name) },
     onRemoved: () => reads.forgetPastDays(),

@@ -126,6 +126,7 @@ export function createScheduler (opts: SchedulerOptions) {
   }
 
   function pump () {
+    // eslint-disable-next-line no-unmodified-loop-condition -- stop() sets it between runs
     while (!stopped && running.size < opts.concurrency && queue.length > 0) {
       const { key, due } = queue.shift()!
       queued.delete(key)

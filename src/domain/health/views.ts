@@ -51,8 +51,13 @@ export const iso = (ms: number) => new Date(ms).toISOString()
 
 export const checkView = (c: CheckRecord): CheckView => ({
   ...(c.seq !== undefined ? { seq: c.seq } : {}),
-  at: iso(c.at), verdict: c.verdict, latencyMs: Math.round(c.latencyMs * 100) / 100, httpStatus: c.httpStatus,
-  errorClass: c.errorClass as ErrorClass | null, message: c.message, tlsDaysLeft: c.tlsDaysLeft === null ? null : Math.floor(c.tlsDaysLeft * 10) / 10,
+  at: iso(c.at),
+  verdict: c.verdict,
+  latencyMs: Math.round(c.latencyMs * 100) / 100,
+  httpStatus: c.httpStatus,
+  errorClass: c.errorClass as ErrorClass | null,
+  message: c.message,
+  tlsDaysLeft: c.tlsDaysLeft === null ? null : Math.floor(c.tlsDaysLeft * 10) / 10,
   maintenance: c.maintenance ?? false,
 })
 
@@ -63,10 +68,19 @@ export const incidentView = (i: IncidentRecord): IncidentView => ({
 export function statusView (e: MonitoredService): ServiceStatusView {
   const s = e.state
   return {
-    name: e.def.name, url: e.def.url, kind: e.def.kind, source: e.source, readOnly: e.source === 'file', enabled: e.def.enabled,
+    name: e.def.name,
+    url: e.def.url,
+    kind: e.def.kind,
+    source: e.source,
+    readOnly: e.source === 'file',
+    enabled: e.def.enabled,
     // a service never checked and still unknown has no meaningful "since"
-    state: s.state, since: s.lastCheck || s.state !== 'unknown' ? iso(s.since) : null,
+    state: s.state,
+    since: s.lastCheck || s.state !== 'unknown' ? iso(s.since) : null,
     latencyMs: s.lastCheck ? Math.round(s.lastCheck.latencyMs * 100) / 100 : null,
-    tags: e.def.tags, dependsOn: e.def.dependsOn, lastCheck: s.lastCheck ? checkView(s.lastCheck) : null, incidentId: s.incidentId,
+    tags: e.def.tags,
+    dependsOn: e.def.dependsOn,
+    lastCheck: s.lastCheck ? checkView(s.lastCheck) : null,
+    incidentId: s.incidentId,
   }
 }

@@ -34,9 +34,20 @@ const iso = (ms: number | null) => ms === null ? null : new Date(ms).toISOString
 /** An alert as the API shows it. */
 export function alertView (a: AlertRecord) {
   return {
-    id: a.id, ruleId: a.ruleId, service: a.service, services: a.services, severity: a.severity, status: alertStatus(a),
-    suppressedBy: a.suppressedBy, cause: a.cause, incidentId: a.incidentId, firedAt: iso(a.firedAt)!, resolvedAt: iso(a.resolvedAt),
-    firingSent: a.firingSent, lastNotifiedAt: iso(a.lastNotifiedAt), reminders: a.reminders,
+    id: a.id,
+    ruleId: a.ruleId,
+    service: a.service,
+    services: a.services,
+    severity: a.severity,
+    status: alertStatus(a),
+    suppressedBy: a.suppressedBy,
+    cause: a.cause,
+    incidentId: a.incidentId,
+    firedAt: iso(a.firedAt)!,
+    resolvedAt: iso(a.resolvedAt),
+    firingSent: a.firingSent,
+    lastNotifiedAt: iso(a.lastNotifiedAt),
+    reminders: a.reminders,
     acknowledged: a.acknowledged ? { by: a.acknowledged.by, at: iso(a.acknowledged.at)!, comment: a.acknowledged.comment } : null,
     channels: a.channels,
   }
@@ -145,8 +156,16 @@ export async function openAlertEngine (o: AlertEngineOptions) {
       else if (current && wanted) applyStep(changes, current, changeSeverity(current, wanted, t.cause, suppressionOf(t.service, now), now), now)
       else if (wanted) {
         applyStep(changes, undefined, openAlert({
-          id: nextId(now), ruleId: rule.id, service: t.service, services: [t.service], severity: wanted, cause: t.cause,
-          incidentId: t.incidentId, channels: rule.channels, suppressedBy: suppressionOf(t.service, now), now,
+          id: nextId(now),
+          ruleId: rule.id,
+          service: t.service,
+          services: [t.service],
+          severity: wanted,
+          cause: t.cause,
+          incidentId: t.incidentId,
+          channels: rule.channels,
+          suppressedBy: suppressionOf(t.service, now),
+          now,
         }), now)
       }
     }

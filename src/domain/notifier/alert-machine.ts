@@ -62,9 +62,22 @@ export function openAlert (i: OpenInput): Step {
   const send = i.suppressedBy === null
   return {
     alert: {
-      id: i.id, ruleId: i.ruleId, service: i.service, services: i.services, severity: i.severity, state: 'firing',
-      suppressedBy: i.suppressedBy, cause: i.cause, incidentId: i.incidentId, firedAt: i.now, resolvedAt: null,
-      firingSent: send, lastNotifiedAt: send ? i.now : null, reminders: 0, acknowledged: null, channels: i.channels,
+      id: i.id,
+      ruleId: i.ruleId,
+      service: i.service,
+      services: i.services,
+      severity: i.severity,
+      state: 'firing',
+      suppressedBy: i.suppressedBy,
+      cause: i.cause,
+      incidentId: i.incidentId,
+      firedAt: i.now,
+      resolvedAt: null,
+      firingSent: send,
+      lastNotifiedAt: send ? i.now : null,
+      reminders: 0,
+      acknowledged: null,
+      channels: i.channels,
     },
     notice: send ? 'firing' : null,
   }

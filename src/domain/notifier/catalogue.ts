@@ -47,7 +47,7 @@ export interface Catalogue<T, V, A extends unknown[]> {
 
 /** Loads the kind's entries: the config file's first, then the stored ones it does not override. */
 export async function openCatalogue<T extends { id: string }, V, A extends unknown[] = []> (
-  store: NotifierStore, writes: StoreWrites, hooks: KindHooks<T, V, A>, fromConfig: readonly T[] = [],
+  store: NotifierStore, writes: StoreWrites, hooks: KindHooks<T, V, A>, fromConfig: readonly T[] = []
 ): Promise<Catalogue<T, V, A>> {
   const { kind, noun } = hooks
   const entries = new Map<string, Defined<T>>()

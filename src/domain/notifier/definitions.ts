@@ -9,7 +9,6 @@ import {
   SilenceInput, type AlertRuleT, type ChannelT, type MaintenanceWindowT, type SilenceInputT,
 } from '../../schemas/notifier.js'
 
-
 const channelValidators = {
   webhook: compileValidator<ChannelT>(WebhookChannel),
   slack: compileValidator<ChannelT>(SlackChannel),

@@ -41,8 +41,17 @@ const iso = (ms: number | null) => ms === null ? null : new Date(ms).toISOString
 
 export function snapshot (a: AlertRecord, notice: Notice): AlertSnapshot {
   return {
-    id: a.id, notice, status: alertStatus(a), rule: a.ruleId, service: a.service, services: a.services, severity: a.severity,
-    cause: a.cause, incidentId: a.incidentId, firedAt: iso(a.firedAt)!, resolvedAt: iso(a.resolvedAt),
+    id: a.id,
+    notice,
+    status: alertStatus(a),
+    rule: a.ruleId,
+    service: a.service,
+    services: a.services,
+    severity: a.severity,
+    cause: a.cause,
+    incidentId: a.incidentId,
+    firedAt: iso(a.firedAt)!,
+    resolvedAt: iso(a.resolvedAt),
     acknowledged: a.acknowledged ? { by: a.acknowledged.by, at: iso(a.acknowledged.at)!, comment: a.acknowledged.comment } : null,
   }
 }

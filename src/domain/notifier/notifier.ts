@@ -37,7 +37,12 @@ export async function createNotifier (opts: NotifierOptions) {
 
   // Built first so the others can wake it; it runs nothing until start(), when all of them exist.
   const worker = createOutboxWorker({
-    store, dispatcher: opts.dispatcher, log, settings, writes, nextId,
+    store,
+    dispatcher: opts.dispatcher,
+    log,
+    settings,
+    writes,
+    nextId,
     channel: (id) => channels.spec(id),
     beforeRound: (now) => engine.reviewOpenAlerts(now),
   })
@@ -47,8 +52,16 @@ export async function createNotifier (opts: NotifierOptions) {
   const maintenance = await openCatalogue(store, writes, maintenanceKind({ wake }), fromConfig.maintenance)
   const silences = await openCatalogue(store, writes, silenceKind({ nextId, wake }))
   const engine = await openAlertEngine({
-    store, bus, log, writes, nextId, repeatIntervalMs: settings.repeatIntervalMs,
-    rules, silences: () => silences.specs(), windows: () => maintenance.specs(), queued: wake,
+    store,
+    bus,
+    log,
+    writes,
+    nextId,
+    repeatIntervalMs: settings.repeatIntervalMs,
+    rules,
+    silences: () => silences.specs(),
+    windows: () => maintenance.specs(),
+    queued: wake,
   })
 
   engine.start()

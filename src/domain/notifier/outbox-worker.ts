@@ -64,8 +64,17 @@ export function createOutboxWorker (o: OutboxWorkerOptions) {
       const kind = held.has(channelId) ? 'summary' : groupKind(alerts)
       const id = nextId(now)
       const message: OutboxMessage = {
-        id, channelId, kind, payload: buildPayload(id, kind, channelId, now, alerts), alertIds: [...latest.keys()], status: 'pending',
-        attempts: 0, createdAt: now, nextAttemptAt: now, sentAt: null, lastError: null,
+        id,
+        channelId,
+        kind,
+        payload: buildPayload(id, kind, channelId, now, alerts),
+        alertIds: [...latest.keys()],
+        status: 'pending',
+        attempts: 0,
+        createdAt: now,
+        nextAttemptAt: now,
+        sentAt: null,
+        lastError: null,
       }
       await writes.track(store.enqueue(message, items.map((i) => i.id)))
       held.delete(channelId)
@@ -106,8 +115,16 @@ export function createOutboxWorker (o: OutboxWorkerOptions) {
     countDelivery(m.channelId, outcome)
     try {
       await writes.track(durably(() => store.recordAttempt({
-        messageId: m.id, channelId: m.channelId, kind: m.kind, alertIds: m.alertIds, attempt: attemptNo, at: now, outcome,
-        statusCode: result.statusCode, error: result.error, durationMs: Math.round(result.durationMs * 10) / 10,
+        messageId: m.id,
+        channelId: m.channelId,
+        kind: m.kind,
+        alertIds: m.alertIds,
+        attempt: attemptNo,
+        at: now,
+        outcome,
+        statusCode: result.statusCode,
+        error: result.error,
+        durationMs: Math.round(result.durationMs * 10) / 10,
       }, update)))
       if (update.status !== 'pending') wake() // the channel's next message may go now
     } catch (err) {
@@ -139,6 +156,7 @@ export function createOutboxWorker (o: OutboxWorkerOptions) {
           await o.beforeRound(now)
           await groupNotices(now)
           await sendDue(now)
+          // eslint-disable-next-line no-unmodified-loop-condition -- close() sets it while a round awaits
         } while (again && !closed)
       } catch (err) {
         log.error({ err }, 'notifier tick failed')
@@ -178,8 +196,17 @@ export function createOutboxWorker (o: OutboxWorkerOptions) {
       const now = Date.now()
       const messageId = nextId(now)
       const message: OutboxMessage = {
-        id: messageId, channelId, kind: 'test', payload: buildPayload(messageId, 'test', channelId, now, []), alertIds: [], status: 'pending',
-        attempts: 0, createdAt: now, nextAttemptAt: now, sentAt: null, lastError: null,
+        id: messageId,
+        channelId,
+        kind: 'test',
+        payload: buildPayload(messageId, 'test', channelId, now, []),
+        alertIds: [],
+        status: 'pending',
+        attempts: 0,
+        createdAt: now,
+        nextAttemptAt: now,
+        sentAt: null,
+        lastError: null,
       }
       inFlight.add(messageId)
       try {

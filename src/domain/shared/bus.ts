@@ -3,7 +3,6 @@
 // Each feature declares the topics it publishes where it defines their payloads, by augmenting
 // BusTopics (`declare module '../shared/bus.js'`), so this module knows no feature.
 
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface BusTopics {}
 
 type Handler<T> = (payload: T) => void

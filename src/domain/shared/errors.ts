@@ -12,7 +12,7 @@ export class DomainError extends Error {
     /** extra fields of the error response, e.g. `{ line: 3 }` or the rejected items of a batch */
     readonly details: Record<string, unknown> = {},
     /** for `unavailable`: when to try again */
-    readonly retryAfterSeconds?: number,
+    readonly retryAfterSeconds?: number
   ) { super(message) }
 }
 

@@ -7,8 +7,15 @@ import { DomainError, type ErrorKind } from '../../domain/shared/errors.js'
 
 const STATUS: Record<ErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, too_large: 413, unavailable: 503 }
 const REASON: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large',
-  415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
 }
 
 export const statusOf = (kind: ErrorKind) => STATUS[kind]

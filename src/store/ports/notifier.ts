@@ -28,8 +28,16 @@ export interface OutboxMessage {
 }
 
 export interface NewDelivery {
-  messageId: string, channelId: string, kind: string, alertIds: string[], attempt: number, at: number,
-  outcome: 'success' | 'failure' | 'expired' | 'abandoned', statusCode: number | null, error: string | null, durationMs: number
+  messageId: string,
+  channelId: string,
+  kind: string,
+  alertIds: string[],
+  attempt: number,
+  at: number,
+  outcome: 'success' | 'failure' | 'expired' | 'abandoned',
+  statusCode: number | null,
+  error: string | null,
+  durationMs: number
 }
 export interface DeliveryRecord extends NewDelivery { seq: number }
 

@@ -13,10 +13,28 @@ const appendOnly = (table: string) => `
   CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;`
 
 export interface AuditRow {
-  seq: number, id: string, time: string, time_ms: number, actor_type: string, actor_id: string, actor_name: string | null,
-  on_behalf_of: string | null, action: string, target_type: string | null, target_id: string | null, outcome: string,
-  reason: string | null, metadata: string, model: string | null, tool: string | null, arguments_hash: string | null,
-  client_ip: string | null, request_id: string | null, submitted_by: string, prev_hash: string, hash: string
+  seq: number,
+  id: string,
+  time: string,
+  time_ms: number,
+  actor_type: string,
+  actor_id: string,
+  actor_name: string | null,
+  on_behalf_of: string | null,
+  action: string,
+  target_type: string | null,
+  target_id: string | null,
+  outcome: string,
+  reason: string | null,
+  metadata: string,
+  model: string | null,
+  tool: string | null,
+  arguments_hash: string | null,
+  client_ip: string | null,
+  request_id: string | null,
+  submitted_by: string,
+  prev_hash: string,
+  hash: string
 }
 
 export function rowToEntry (r: AuditRow): AuditEntry {

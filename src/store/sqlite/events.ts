@@ -107,8 +107,16 @@ export const eventsArea: SqliteArea = {
 }
 
 interface EventRow {
-  seq: number, id: string, type: string, source: string | null, severity: string | null,
-  time: string | null, producer_id: string | null, traceparent: string | null, payload: string, received_at: number
+  seq: number,
+  id: string,
+  type: string,
+  source: string | null,
+  severity: string | null,
+  time: string | null,
+  producer_id: string | null,
+  traceparent: string | null,
+  payload: string,
+  received_at: number
 }
 
 const toEvent = (r: EventRow): StoredEvent => ({

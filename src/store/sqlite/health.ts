@@ -1,7 +1,7 @@
 // The health area: API-defined services, each service's current state, raw checks (short retention),
 // hourly rollups (long retention, so uptime over a year is a sum of at most 8,760 rows) and incidents.
 import type Database from 'better-sqlite3'
-import type { CheckRecord, DailyUptime, HealthStore, IncidentRecord, ServiceStateRecord, StateChange, StoredServiceDefinition, UptimeCounts } from '../ports/health.js'
+import type { CheckRecord, HealthStore, IncidentRecord, ServiceStateRecord, StateChange, StoredServiceDefinition, UptimeCounts } from '../ports/health.js'
 import { sql, statementCache, type SqliteArea, type Writer } from './area.js'
 
 const HOUR = 3_600_000
@@ -127,14 +127,18 @@ function recordCheck (db: Database.Database, { check, change }: { check: CheckRe
   const r = q(`INSERT INTO health_checks (service, at, verdict, latency_ms, http_status, error_class, message, tls_days_left, maintenance)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
     .run(check.service, check.at, check.verdict, check.latencyMs, check.httpStatus, check.errorClass, check.message, check.tlsDaysLeft, check.maintenance ? 1 : 0)
-  if (!check.maintenance) q(`INSERT INTO health_rollups (service, hour, total, up, degraded, down, latency_sum, latency_max) VALUES (?, ?, 1, ?, ?, ?, ?, ?)
+  if (!check.maintenance) {
+    q(`INSERT INTO health_rollups (service, hour, total, up, degraded, down, latency_sum, latency_max) VALUES (?, ?, 1, ?, ?, ?, ?, ?)
     ON CONFLICT (service, hour) DO UPDATE SET total = total + 1, up = up + excluded.up, degraded = degraded + excluded.degraded,
       down = down + excluded.down, latency_sum = latency_sum + excluded.latency_sum, latency_max = max(latency_max, excluded.latency_max)`)
-    .run(check.service, Math.floor(check.at / HOUR) * HOUR, check.verdict === 'up' ? 1 : 0, check.verdict === 'degraded' ? 1 : 0,
-      check.verdict === 'down' ? 1 : 0, check.latencyMs, check.latencyMs)
-  if (!check.maintenance) q(`INSERT INTO health_daily (service, day, total, up, degraded, down) VALUES (?, ?, 1, ?, ?, ?)
+      .run(check.service, Math.floor(check.at / HOUR) * HOUR, check.verdict === 'up' ? 1 : 0, check.verdict === 'degraded' ? 1 : 0,
+        check.verdict === 'down' ? 1 : 0, check.latencyMs, check.latencyMs)
+  }
+  if (!check.maintenance) {
+    q(`INSERT INTO health_daily (service, day, total, up, degraded, down) VALUES (?, ?, 1, ?, ?, ?)
     ON CONFLICT (service, day) DO UPDATE SET total = total + 1, up = up + excluded.up, degraded = degraded + excluded.degraded, down = down + excluded.down`)
-    .run(check.service, check.at - check.at % DAY, check.verdict === 'up' ? 1 : 0, check.verdict === 'degraded' ? 1 : 0, check.verdict === 'down' ? 1 : 0)
+      .run(check.service, check.at - check.at % DAY, check.verdict === 'up' ? 1 : 0, check.verdict === 'degraded' ? 1 : 0, check.verdict === 'down' ? 1 : 0)
+  }
   const seq = Number(r.lastInsertRowid)
   if (change) applyChange(db, { ...change, state: { ...change.state, lastCheck: { ...check, seq } } })
   return seq
@@ -158,12 +162,19 @@ function applyChange (db: Database.Database, c: StateChange) {
 
 interface CheckRow { seq: number, service: string, at: number, verdict: CheckRecord['verdict'], latency_ms: number, http_status: number | null, error_class: string | null, message: string | null, tls_days_left: number | null, maintenance: number }
 const toCheck = (r: CheckRow): CheckRecord => ({
-  seq: r.seq, service: r.service, at: r.at, verdict: r.verdict, latencyMs: r.latency_ms, httpStatus: r.http_status,
-  errorClass: r.error_class, message: r.message, tlsDaysLeft: r.tls_days_left, maintenance: r.maintenance === 1,
+  seq: r.seq,
+  service: r.service,
+  at: r.at,
+  verdict: r.verdict,
+  latencyMs: r.latency_ms,
+  httpStatus: r.http_status,
+  errorClass: r.error_class,
+  message: r.message,
+  tlsDaysLeft: r.tls_days_left,
+  maintenance: r.maintenance === 1,
 })
 interface IncidentRow { id: string, service: string, kind: IncidentRecord['kind'], cause: string | null, started_at: number, ended_at: number | null }
 const toIncident = (r: IncidentRow): IncidentRecord => ({ id: r.id, service: r.service, kind: r.kind, cause: r.cause, startedAt: r.started_at, endedAt: r.ended_at })
-
 
 export function sqliteHealthStore (reader: Database.Database, writer: Writer): HealthStore {
   const q = statementCache(reader)
@@ -177,8 +188,15 @@ export function sqliteHealthStore (reader: Database.Database, writer: Writer): H
     async listStates () {
       return (q('SELECT * FROM health_service_state').all() as Array<{ service: string, state: ServiceStateRecord['state'], since: number, failures: number, not_up: number, successes: number, not_down: number, incident_id: string | null, last_check: string | null }>)
         .map((r) => ({
-          service: r.service, state: r.state, since: r.since, failures: r.failures, notUp: r.not_up, successes: r.successes,
-          notDown: r.not_down, incidentId: r.incident_id, lastCheck: r.last_check ? JSON.parse(r.last_check) : null,
+          service: r.service,
+          state: r.state,
+          since: r.since,
+          failures: r.failures,
+          notUp: r.not_up,
+          successes: r.successes,
+          notDown: r.not_down,
+          incidentId: r.incident_id,
+          lastCheck: r.last_check ? JSON.parse(r.last_check) : null,
         }))
     },
     recordCheck: (check, change) => writer.submit<number>('health.recordCheck', { check, change }, 1),
@@ -202,7 +220,7 @@ export function sqliteHealthStore (reader: Database.Database, writer: Writer): H
     async uptimeByDay (since, until = Number.MAX_SAFE_INTEGER) {
       // the daily table's (service, day) key serves the scan already ordered; rows as arrays: a fleet's
       // 90 days are ~180,000 of them, and objects cost twice the time
-      const rows = q(`SELECT service, day, total, up, degraded, down FROM health_daily WHERE day >= ? AND day < ? ORDER BY service, day`)
+      const rows = q('SELECT service, day, total, up, degraded, down FROM health_daily WHERE day >= ? AND day < ? ORDER BY service, day')
         .raw(true).all(since - since % DAY, until) as Array<[string, number, number, number, number, number]>
       return rows.map(([service, day, total, up, degraded, down]) => ({ service, day, total, up, degraded, down }))
     },

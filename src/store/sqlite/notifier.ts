@@ -108,7 +108,7 @@ export const notifierArea: SqliteArea = {
     'notifier.prune' (db, { before, limit }: { before: number, limit: number }): number {
       const q = sql(db)
       let n = q('DELETE FROM notifier_deliveries WHERE seq IN (SELECT seq FROM notifier_deliveries WHERE at < ? ORDER BY seq LIMIT ?)').run(before, limit).changes
-      n += q("DELETE FROM notifier_items WHERE seq IN (SELECT seq FROM notifier_items WHERE message_id IS NOT NULL AND created_at < ? ORDER BY seq LIMIT ?)").run(before, limit).changes
+      n += q('DELETE FROM notifier_items WHERE seq IN (SELECT seq FROM notifier_items WHERE message_id IS NOT NULL AND created_at < ? ORDER BY seq LIMIT ?)').run(before, limit).changes
       n += q("DELETE FROM notifier_outbox WHERE seq IN (SELECT seq FROM notifier_outbox WHERE status <> 'pending' AND created_at < ? ORDER BY seq LIMIT ?)").run(before, limit).changes
       n += q("DELETE FROM notifier_alerts WHERE seq IN (SELECT seq FROM notifier_alerts WHERE state = 'resolved' AND json_extract(data, '$.resolvedAt') < ? ORDER BY seq LIMIT ?)").run(before, limit).changes
       return n
@@ -125,21 +125,57 @@ export const notifierArea: SqliteArea = {
 }
 
 interface MessageRow {
-  id: string, channel_id: string, kind: string, payload: string, alert_ids: string, status: OutboxMessage['status'],
-  attempts: number, created_at: number, next_attempt_at: number, sent_at: number | null, last_error: string | null
+  id: string,
+  channel_id: string,
+  kind: string,
+  payload: string,
+  alert_ids: string,
+  status: OutboxMessage['status'],
+  attempts: number,
+  created_at: number,
+  next_attempt_at: number,
+  sent_at: number | null,
+  last_error: string | null
 }
 const toMessage = (r: MessageRow): OutboxMessage => ({
-  id: r.id, channelId: r.channel_id, kind: r.kind, payload: JSON.parse(r.payload), alertIds: JSON.parse(r.alert_ids), status: r.status,
-  attempts: r.attempts, createdAt: r.created_at, nextAttemptAt: r.next_attempt_at, sentAt: r.sent_at, lastError: r.last_error,
+  id: r.id,
+  channelId: r.channel_id,
+  kind: r.kind,
+  payload: JSON.parse(r.payload),
+  alertIds: JSON.parse(r.alert_ids),
+  status: r.status,
+  attempts: r.attempts,
+  createdAt: r.created_at,
+  nextAttemptAt: r.next_attempt_at,
+  sentAt: r.sent_at,
+  lastError: r.last_error,
 })
 
 interface DeliveryRow {
-  seq: number, message_id: string, channel_id: string, kind: string, alert_ids: string, attempt: number, at: number,
-  outcome: NewDelivery['outcome'], status_code: number | null, error: string | null, duration_ms: number
+  seq: number,
+  message_id: string,
+  channel_id: string,
+  kind: string,
+  alert_ids: string,
+  attempt: number,
+  at: number,
+  outcome: NewDelivery['outcome'],
+  status_code: number | null,
+  error: string | null,
+  duration_ms: number
 }
 const toDelivery = (r: DeliveryRow): DeliveryRecord => ({
-  seq: r.seq, messageId: r.message_id, channelId: r.channel_id, kind: r.kind, alertIds: JSON.parse(r.alert_ids), attempt: r.attempt,
-  at: r.at, outcome: r.outcome, statusCode: r.status_code, error: r.error, durationMs: r.duration_ms,
+  seq: r.seq,
+  messageId: r.message_id,
+  channelId: r.channel_id,
+  kind: r.kind,
+  alertIds: JSON.parse(r.alert_ids),
+  attempt: r.attempt,
+  at: r.at,
+  outcome: r.outcome,
+  statusCode: r.status_code,
+  error: r.error,
+  durationMs: r.duration_ms,
 })
 
 const PRUNE_CHUNK = 2000

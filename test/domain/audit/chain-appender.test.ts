@@ -14,9 +14,20 @@ import { build, adminHeaders, tempDir } from '../../helper.js'
 type Tap = import('tap').Test
 
 const draft = (note: string, id = ulid()): AuditDraft => ({
-  id, time: new Date().toISOString(), actor: { type: 'agent', id: 'bot', name: null, onBehalfOf: null },
-  action: 'test.append', target: { type: 'note', id: note }, outcome: 'success', reason: null, metadata: { note },
-  model: null, tool: null, argumentsHash: null, clientIp: null, requestId: null, submittedBy: 'user:test',
+  id,
+  time: new Date().toISOString(),
+  actor: { type: 'agent', id: 'bot', name: null, onBehalfOf: null },
+  action: 'test.append',
+  target: { type: 'note', id: note },
+  outcome: 'success',
+  reason: null,
+  metadata: { note },
+  model: null,
+  tool: null,
+  argumentsHash: null,
+  clientIp: null,
+  requestId: null,
+  submittedBy: 'user:test',
 })
 const drafts = (note: string, n: number) => Array.from({ length: n }, (_, i) => draft(`${note}.${i}`))
 

@@ -112,8 +112,9 @@ export function createProber (opts: ProberOptions) {
     const url = new URL(target.url)
     const host = bareHost(url.hostname)
     const port = Number(url.port)
-    return new Promise((done) => {
+    return new Promise((resolve) => {
       let settled = false
+      // eslint-disable-next-line prefer-const -- settle() reads it, and may run before the connect assigns it
       let socket: Socket | undefined
       const settle = (failure: { errorClass: ErrorClass, message: string } | null) => {
         if (settled) return
@@ -121,7 +122,7 @@ export function createProber (opts: ProberOptions) {
         clearTimeout(timer)
         outer?.removeEventListener('abort', onOuter)
         socket?.destroy()
-        done(finish(target, at, performance.now() - t0, null, failure, null))
+        resolve(finish(target, at, performance.now() - t0, null, failure, null))
       }
       const onOuter = () => settle({ errorClass: 'error', message: 'probe cancelled' })
       const timer = setTimeout(() => settle({ errorClass: 'timeout', message: `no connection within ${target.timeout} ms` }), target.timeout)

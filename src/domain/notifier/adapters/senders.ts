@@ -12,7 +12,10 @@ async function post (url: string, body: string, headers: Record<string, string>,
   const started = performance.now()
   try {
     const res = await request(url, {
-      method: 'POST', body, headers: { 'user-agent': deps.userAgent, ...headers }, dispatcher: deps.dispatcher,
+      method: 'POST',
+      body,
+      headers: { 'user-agent': deps.userAgent, ...headers },
+      dispatcher: deps.dispatcher,
       signal: AbortSignal.timeout(deps.timeoutMs),
     })
     // keep a little of the answer for the log; redirects are not followed (undici's request does not)
@@ -31,13 +34,22 @@ async function sendEmail (c: Extract<ChannelT, { type: 'email' }>, p: Notificati
   const started = performance.now()
   const tls = c.tls ?? 'starttls'
   const transport = nodemailer.createTransport({
-    host: c.host, port: c.port, secure: tls === 'implicit', requireTLS: tls === 'starttls', ignoreTLS: tls === 'none',
+    host: c.host,
+    port: c.port,
+    secure: tls === 'implicit',
+    requireTLS: tls === 'starttls',
+    ignoreTLS: tls === 'none',
     auth: c.user ? { user: c.user, pass: c.password ?? '' } : undefined,
-    connectionTimeout: deps.timeoutMs, greetingTimeout: deps.timeoutMs, socketTimeout: deps.timeoutMs,
+    connectionTimeout: deps.timeoutMs,
+    greetingTimeout: deps.timeoutMs,
+    socketTimeout: deps.timeoutMs,
   })
   try {
     const info = await transport.sendMail({
-      from: c.from, to: c.to, subject: p.title, text: p.text + '\n',
+      from: c.from,
+      to: c.to,
+      subject: p.title,
+      text: p.text + '\n',
       headers: { 'X-MCP-Notification': p.id, 'X-MCP-Kind': p.kind },
     })
     const code = Number(/^(\d{3})/.exec(String(info.response ?? ''))?.[1] ?? 250)
