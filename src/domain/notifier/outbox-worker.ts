@@ -3,7 +3,7 @@
 import type { Dispatcher } from 'undici'
 import { notFound } from '../shared/errors.js'
 import { afterFailure, budgetOpensAt, type RetryPolicy } from './outbox-rules.js'
-import { buildPayload, groupKind, type AlertSnapshot } from './notification.js'
+import { buildPayload, groupKind, type AlertSnapshot, type MessageKind } from './notification.js'
 import { sendNotification, type SendResult } from './adapters/senders.js'
 import { durably, type StoreWrites } from './store-writes.js'
 import type { NewDelivery, NotifierStore, OutboxItem, OutboxMessage } from '../../store/ports/notifier.js'
@@ -35,6 +35,23 @@ type MessageUpdate = Pick<OutboxMessage, 'status' | 'attempts' | 'nextAttemptAt'
 type Attempt = SendResult & { outcome: NewDelivery['outcome'] }
 
 /** Runs nothing until start(): its options may point at units built after it. */
+/** A message as first written to the outbox: pending, due now, never tried. */
+function pendingMessage (id: string, channelId: string, kind: MessageKind, alerts: AlertSnapshot[], alertIds: string[], now: number): OutboxMessage {
+  return {
+    id,
+    channelId,
+    kind,
+    payload: buildPayload(id, kind, channelId, now, alerts),
+    alertIds,
+    status: 'pending',
+    attempts: 0,
+    createdAt: now,
+    nextAttemptAt: now,
+    sentAt: null,
+    lastError: null,
+  }
+}
+
 export function createOutboxWorker (o: OutboxWorkerOptions) {
   const { store, log, settings, writes, nextId } = o
   /** deliveries by channel and outcome since start, for metrics */
@@ -63,19 +80,7 @@ export function createOutboxWorker (o: OutboxWorkerOptions) {
       const alerts = [...latest.values()]
       const kind = held.has(channelId) ? 'summary' : groupKind(alerts)
       const id = nextId(now)
-      const message: OutboxMessage = {
-        id,
-        channelId,
-        kind,
-        payload: buildPayload(id, kind, channelId, now, alerts),
-        alertIds: [...latest.keys()],
-        status: 'pending',
-        attempts: 0,
-        createdAt: now,
-        nextAttemptAt: now,
-        sentAt: null,
-        lastError: null,
-      }
+      const message = pendingMessage(id, channelId, kind, alerts, [...latest.keys()], now)
       await writes.track(store.enqueue(message, items.map((i) => i.id)))
       held.delete(channelId)
     }
@@ -195,19 +200,7 @@ export function createOutboxWorker (o: OutboxWorkerOptions) {
       if (!o.channel(channelId)) throw notFound(`no channel with id ${channelId}`)
       const now = Date.now()
       const messageId = nextId(now)
-      const message: OutboxMessage = {
-        id: messageId,
-        channelId,
-        kind: 'test',
-        payload: buildPayload(messageId, 'test', channelId, now, []),
-        alertIds: [],
-        status: 'pending',
-        attempts: 0,
-        createdAt: now,
-        nextAttemptAt: now,
-        sentAt: null,
-        lastError: null,
-      }
+      const message = pendingMessage(messageId, channelId, 'test', [], [], now)
       inFlight.add(messageId)
       try {
         await writes.track(store.enqueue(message, []))
