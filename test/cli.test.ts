@@ -6,13 +6,17 @@ import { join } from 'node:path'
 import { generateKeyPairSync } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { build, adminHeaders, tempDir } from './helper.js'
-import { TS_LOADER } from './server-process.js'
+import { TS_LOADER, START_TIMEOUT_MS, PROCESS_TEST_TIMEOUT_MS } from './server-process.js'
+
+// every run of the CLI here transpiles the sources first
+t.setTimeout(PROCESS_TEST_TIMEOUT_MS)
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
 
 function runCli (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [...TS_LOADER, CLI, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
+    // each run transpiles the sources first: on a loaded machine that alone can take longer than 20 s
+    execFile(process.execPath, [...TS_LOADER, CLI, ...args], { timeout: START_TIMEOUT_MS }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr })
     })
   })

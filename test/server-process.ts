@@ -26,7 +26,7 @@ export interface RunningServer { child: ChildProcess, url: string, stderr (): st
  * generous, and a file starting several servers raises its own tap timeout with PROCESS_TEST_TIMEOUT_MS.
  */
 export const START_TIMEOUT_MS = 90_000
-export const PROCESS_TEST_TIMEOUT_MS = 360_000
+export const PROCESS_TEST_TIMEOUT_MS = 600_000
 
 /** Starts the server with the given environment; resolves with its URL once it listens. */
 export function startServer (env: Record<string, string>, timeoutMs = START_TIMEOUT_MS): Promise<RunningServer> {
