@@ -1,6 +1,6 @@
 // The storage port: what the domain asks of a store, engine-neutral, one interface per area in this
 // folder. The SQLite engine implements it; a second engine serves the same interfaces and passes the
-// same contract suite (test/store-contract.ts).
+// same contract suite (test/store/contract.ts).
 import { DomainError } from '../../domain/shared/errors.js'
 import type { EventStore } from './events.js'
 import type { HealthStore } from './health.js'

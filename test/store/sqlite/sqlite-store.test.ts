@@ -4,23 +4,12 @@ import Database from 'better-sqlite3'
 import { fdatasync } from 'node:fs'
 import { createSqliteStore } from '../../../src/store/sqlite/sqlite-store.js'
 import { StoreOverloadedError } from '../../../src/store/ports/store.js'
-import { storeContract, type EngineUnderTest } from '../contract.js'
+import { storeContract } from '../contract.js'
+import { sqliteEngine } from '../../fixtures/sqlite-engine.js'
 import { tempDir } from '../../helper.js'
 
-/** The SQLite engine in a temp dir of its own per store. */
-const sqliteEngine = (writerMode: 'inline' | 'thread'): EngineUnderTest => ({
-  name: `sqlite (${writerMode} writer)`,
-  async open (t) {
-    const dataDir = tempDir(t)
-    const opened: Array<{ close (): Promise<void> }> = []
-    t.teardown(async () => { for (const s of opened) await s.close().catch(() => {}) })
-    const make = async () => { const s = await createSqliteStore({ dataDir, writerMode }); opened.push(s); return s }
-    return { store: await make(), reopen: make }
-  },
-})
-
 // The whole contract on the inline writer. The thread writer runs the events cases and one case per
-// other area in test/store/sqlite-thread-*.test.ts: each store it opens starts a thread, which takes
+// other area in test/store/sqlite/thread-*.test.ts: each store it opens starts a thread, which takes
 // seconds under the test loader.
 storeContract(t, sqliteEngine('inline'))
 

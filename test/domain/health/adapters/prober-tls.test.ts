@@ -8,22 +8,10 @@ import type { AddressInfo } from 'node:net'
 import { createProber, type ProbeTarget } from '../../../../src/domain/health/adapters/prober.js'
 import { createTargetGuard } from '../../../../src/domain/shared/target-guard.js'
 import { tempDir } from '../../../helper.js'
+import { httpTarget } from '../../../fixtures/targets.js'
 
-const target = (url: string, over: Partial<ProbeTarget> = {}): ProbeTarget => ({
-  kind: 'http',
-  url,
-  method: 'GET',
-  headers: {},
-  body: null,
-  expectedStatus: ['2xx'],
-  bodyContains: null,
-  json: [],
-  followRedirects: false,
-  timeout: 2000,
-  degradedAfterMs: null,
-  tlsExpiryDays: null,
-  ...over,
-})
+// certificate handshakes get longer than the plain targets' 1 s
+const target = (url: string, over: Partial<ProbeTarget> = {}): ProbeTarget => httpTarget(url, { timeout: 2000, ...over })
 
 /** An https server on 127.0.0.1 with a self-signed certificate valid for `days`. */
 async function httpsTarget (t: any, days: number) {

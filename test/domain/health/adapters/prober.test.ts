@@ -1,26 +1,12 @@
 import t from 'tap'
 import { createServer as createTcpServer, type AddressInfo } from 'node:net'
 import type { LookupAddress } from 'node:dns'
-import { createProber, type ProbeTarget } from '../../../../src/domain/health/adapters/prober.js'
+import { createProber } from '../../../../src/domain/health/adapters/prober.js'
 import { createTargetGuard, isMetadataAddress } from '../../../../src/domain/shared/target-guard.js'
-import { startTargets } from '../../../fixtures/targets.js'
+import { httpTarget, startTargets } from '../../../fixtures/targets.js'
 import { waitFor } from '../../../fixtures/wait.js'
 
-const target = (url: string, over: Partial<ProbeTarget> = {}): ProbeTarget => ({
-  kind: 'http',
-  url,
-  method: 'GET',
-  headers: {},
-  body: null,
-  expectedStatus: ['2xx'],
-  bodyContains: null,
-  json: [],
-  followRedirects: false,
-  timeout: 1000,
-  degradedAfterMs: null,
-  tlsExpiryDays: null,
-  ...over,
-})
+const target = httpTarget
 
 t.test('http probes classify every kind of answer', async (t) => {
   const tg = await startTargets(t)
