@@ -8,7 +8,7 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server'
+import { PROTOCOL_VERSION_META_KEY, localhostAllowedOrigins, validateOriginHeader } from '@modelcontextprotocol/server'
 import { ErrorRef, Nullable, adminErrors } from '../schemas/common.js'
 import { SCOPES } from '../domain/mcp/scopes.js'
 import type { ToolCaller } from '../domain/mcp/tool-runner.js'
@@ -91,6 +91,11 @@ const mcpEndpoint: FastifyPluginAsyncTypebox = async (app) => {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: config.bodyLimit }, (_req, body, done) => done(null, body))
 
+  // DNS rebinding: a web page whose name was pointed at this hub must not reach /mcp from a browser.
+  // A request with an Origin is served only from localhost or an origin of MCP_CORS_ORIGINS; MCP
+  // clients outside browsers send none. (Same-origin is no proof: a rebound name is the same origin.)
+  const allowedOrigins = [...localhostAllowedOrigins(), ...config.corsOrigins.flatMap((o) => { try { return [new URL(o).hostname] } catch { return [] } })]
+
   const callerOf = (req: FastifyRequest, message: JsonRpcCall | undefined): ToolCaller => {
     const actor = req.actor!
     const header = req.headers[ON_BEHALF_OF_HEADER]
@@ -127,6 +132,8 @@ const mcpEndpoint: FastifyPluginAsyncTypebox = async (app) => {
       description: 'JSON-RPC over HTTP for MCP clients; see docs/mcp.md. Stateless: any instance serves any request.',
     },
     handler: async (req, reply) => {
+      const origin = validateOriginHeader(req.headers.origin, allowedOrigins)
+      if (!origin.ok) return reply.code(403).send({ jsonrpc: '2.0', error: { code: -32000, message: `${origin.message}: not an allowed origin (MCP_CORS_ORIGINS)` }, id: null })
       const text = typeof req.body === 'string' ? req.body : undefined
       let message: JsonRpcCall | undefined
       let parsed = false

@@ -130,3 +130,14 @@ t.test('onBehalfOf from the header or _meta; secrets redacted and arguments boun
   t.ok(JSON.stringify(big.metadata.arguments).length < 600, 'bounded')
   t.match((await admin(base, 'GET', '/audit/verify')).body, { ok: true })
 })
+
+t.test('a browser page of another origin is refused (DNS rebinding); localhost and MCP_CORS_ORIGINS are served', async (t) => {
+  const { base, mcpUrl } = await startHub(t, { corsOrigins: ['https://console.example.com'] })
+  const { token } = await agentToken(base, 'web', ['read'])
+  const evil = await post(mcpUrl, { ...bearer(token), origin: 'http://evil.example.com', host: 'evil.example.com' })
+  t.equal(evil.status, 403)
+  t.match(await evil.json(), { error: { message: /evil\.example\.com/ } })
+  t.equal((await post(mcpUrl, { ...bearer(token), origin: 'http://localhost:3000' })).status, 200)
+  t.equal((await post(mcpUrl, { ...bearer(token), origin: 'https://console.example.com' })).status, 200)
+  t.equal((await post(mcpUrl, bearer(token))).status, 200, 'no Origin: not a browser')
+})
