@@ -2,6 +2,7 @@
 // and bridges to a real MCP endpoint over HTTP.
 import t from 'tap'
 import { spawn, execFile } from 'node:child_process'
+import { createServer, type AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import { once } from 'node:events'
 import { PassThrough } from 'node:stream'
@@ -10,6 +11,7 @@ import { Client } from '@modelcontextprotocol/client'
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio'
 import { TS_LOADER, loaderEnv, START_TIMEOUT_MS, PROCESS_TEST_TIMEOUT_MS } from '../server-process.js'
 import { startStandInHub } from '../fixtures/mcp-stand-in-hub.js'
+import { startBridge } from '../../src/mcp-bridge.js'
 import { waitFor } from '../fixtures/wait.js'
 
 // every bridge started here transpiles the sources first
@@ -146,6 +148,28 @@ t.test('SIGTERM closes the bridge cleanly (exit 0, not killed by the signal); th
   bridge.child.kill('SIGTERM')
   const [code, signal] = await bridge.exited
   t.same({ code, signal }, { code: 0, signal: null }, bridge.stderr())
+})
+
+t.test('an unreachable hub: the request gets a JSON-RPC error saying why (in process)', async (t) => {
+  // a port that was just free: nothing listens there
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as AddressInfo
+  await new Promise((resolve) => probe.close(resolve))
+
+  const stdin = new PassThrough()
+  const stdout = new PassThrough()
+  const logged: string[] = []
+  const bridge = startBridge({ url: new URL(`http://127.0.0.1:${port}/mcp`), token: TOKEN, stdin, stdout, log: (line) => logged.push(line) })
+  const lines = createInterface({ input: stdout })[Symbol.asyncIterator]()
+  stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }) + '\n')
+  const answer = JSON.parse((await lines.next()).value)
+  t.match(answer, { jsonrpc: '2.0', id: 7, error: { code: -32603, message: /^hub unreachable: fetch failed \(.*ECONNREFUSED/ } })
+  t.notOk('data' in answer.error, 'no HTTP status to report')
+  t.match(logged, [/hub unreachable/])
+  stdin.end()
+  await bridge.closed
+  t.pass('stdin ending closes the bridge')
 })
 
 function runCli (args: string[], env: Record<string, string>): Promise<{ code: number, stderr: string }> {
