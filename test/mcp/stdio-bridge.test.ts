@@ -1,5 +1,5 @@
 // `mcp-server mcp` really runs as a child process (from the sources), driven by the SDK's stdio client,
-// and bridges to a real MCP endpoint over HTTP.
+// and bridges to the hub's own /mcp endpoint, listening on 127.0.0.1 with an agent token minted for it.
 import t from 'tap'
 import { spawn, execFile } from 'node:child_process'
 import { createServer, type AddressInfo } from 'node:net'
@@ -9,20 +9,37 @@ import { PassThrough } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/client'
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio'
+import { build, adminHeaders } from '../helper.js'
+import type { Config } from '../../src/config.js'
 import { TS_LOADER, loaderEnv, START_TIMEOUT_MS, PROCESS_TEST_TIMEOUT_MS } from '../server-process.js'
 import { startStandInHub } from '../fixtures/mcp-stand-in-hub.js'
-import { startBridge } from '../../src/mcp-bridge.js'
 import { waitFor } from '../fixtures/wait.js'
+import { startBridge } from '../../src/mcp-bridge.js'
 
 // every bridge started here transpiles the sources first
 t.setTimeout(PROCESS_TEST_TIMEOUT_MS)
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url))
-const TOKEN = 'agent-token-1'
-const childEnv = () => ({ ...getDefaultEnvironment(), ...loaderEnv() })
-
 type Tap = import('tap').Test
 type Negotiation = ConstructorParameters<typeof Client>[1]
+
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url))
+const AGENT = 'claude-desktop'
+const childEnv = () => ({ ...getDefaultEnvironment(), ...loaderEnv() })
+
+/** The hub on 127.0.0.1:0 with one service, and an agent holding a read token. */
+async function startHub (t: Tap, overrides: Partial<Config> = {}) {
+  const { app } = await build(t, overrides)
+  const admin = (method: 'POST' | 'PATCH' | 'GET', url: string, payload?: object) => app.inject({ method, url, headers: adminHeaders, payload })
+  t.equal((await admin('POST', '/services', { name: 'auth', url: 'http://127.0.0.1:9/health' })).statusCode, 201)
+  t.equal((await admin('POST', '/context/agents', { id: AGENT, name: 'Claude Desktop' })).statusCode, 201)
+  const minted = await admin('POST', `/context/agents/${AGENT}/tokens`, { name: 'bridge test', scopes: ['read'] })
+  t.equal(minted.statusCode, 201, minted.statusCode === 201 ? 'an agent token minted' : minted.body)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as AddressInfo
+  /** the audit entries of the tools/calls of `tool`, newest first */
+  const toolCalls = async (tool: string) => (await admin('GET', `/audit?targetType=tool&targetId=${tool}`)).json().entries
+  return { app, admin, url: `http://127.0.0.1:${port}/mcp`, token: minted.json().token as string, tokenId: minted.json().info.id as string, toolCalls }
+}
 
 /** The SDK's stdio client on the bridge; the bridge's stderr is collected. */
 async function connectThroughBridge (t: Tap, args: string[], options: Negotiation = {}) {
@@ -31,93 +48,82 @@ async function connectThroughBridge (t: Tap, args: string[], options: Negotiatio
   transport.stderr!.on('data', (d) => { stderr += d })
   const client = new Client({ name: 'bridge-test', version: '1.0.0' }, options)
   t.teardown(() => client.close())
-  await client.connect(transport, { timeout: START_TIMEOUT_MS })
-  return { client, stderr: () => stderr }
+  const connected = client.connect(transport, { timeout: START_TIMEOUT_MS })
+  return { client, connected, stderr: () => stderr }
 }
 
-const textOf = (result: Awaited<ReturnType<Client['callTool']>>) => (result.content as Array<{ text: string }>)[0].text
+const checkServices = (client: Client) => client.callTool({ name: 'check_services', arguments: {} })
 
-t.test('a 2025-11-25 client (plain initialize) lists and calls tools through the bridge', async (t) => {
-  const hub = await startStandInHub(t, TOKEN)
-  const { client, stderr } = await connectThroughBridge(t, ['--url', hub.url, '--token', TOKEN, '--on-behalf-of', 'alice', '--header', 'X-Trace: bridge-test', '--header', 'authorization: Basic c3RvbGVu'])
+t.test('a 2025-11-25 client (plain initialize) calls check_services through the bridge', async (t) => {
+  const hub = await startHub(t)
+  // an --header naming Authorization does not displace the token (joined, the hub would refuse both)
+  const { client, connected, stderr } = await connectThroughBridge(t, ['--url', hub.url, '--token', hub.token, '--on-behalf-of', 'alice', '--header', 'authorization: Basic c3RvbGVu'])
+  await connected
   t.equal(client.getProtocolEra(), 'legacy')
   t.equal(client.getNegotiatedProtocolVersion(), '2025-11-25')
-  t.equal(client.getServerVersion()?.name, 'stand-in-hub')
+  t.equal(client.getServerVersion()?.name, 'mcp-server')
+  t.ok((await client.listTools()).tools.some((tool) => tool.name === 'check_services'))
 
-  t.same((await client.listTools()).tools.map((tool) => tool.name).sort(), ['echo', 'wait', 'whoami'])
-  t.equal(textOf(await client.callTool({ name: 'echo', arguments: { text: 'hi' } })), 'echo: hi')
-  t.equal(textOf(await client.callTool({ name: 'whoami' })), 'alice')
+  const result = await checkServices(client)
+  t.match(result.structuredContent, { total: 1, services: [{ name: 'auth' }] })
+  // the hub's trail: the agent, the person it acted for, and the version header the bridge sent after initialize
+  const [entry] = await hub.toolCalls('check_services')
+  t.match(entry, { actor: { type: 'agent', id: AGENT, onBehalfOf: 'alice' }, outcome: 'success', metadata: { tokenId: hub.tokenId, protocolVersion: '2025-11-25' } })
 
-  const last = hub.seen.at(-1)!
-  t.equal(last.get('authorization'), `Bearer ${TOKEN}`)
-  t.equal(last.get('x-trace'), 'bridge-test')
-  // the version the initialize result named, on every later POST, as the SDK's own client sends it
-  t.equal(last.get('mcp-protocol-version'), '2025-11-25')
-
-  // the hub refusing a call: the pending request gets a JSON-RPC error, stderr the status
-  for (const status of [429, 403]) {
-    hub.failWith = status
-    await t.rejects(client.callTool({ name: 'echo', arguments: { text: 'refused' } }), new RegExp(`HTTP ${status}`))
-    await waitFor(() => stderr().includes(`hub answered HTTP ${status}`), { message: `HTTP ${status} on stderr: ${stderr()}` })
-  }
-  hub.failWith = undefined
-  t.equal(textOf(await client.callTool({ name: 'echo', arguments: { text: 'again' } })), 'echo: again', 'the bridge survives a refusal')
+  // the hub refusing a call (the agent paused: 403): the pending request gets a JSON-RPC error, stderr the status
+  t.equal((await hub.admin('PATCH', `/context/agents/${AGENT}`, { status: 'paused' })).statusCode, 200)
+  await t.rejects(checkServices(client), /hub answered HTTP 403 Forbidden: .*agent claude-desktop is paused/)
+  await waitFor(() => stderr().includes('hub answered HTTP 403'), { message: () => `HTTP 403 on stderr: ${stderr()}` })
+  t.equal((await hub.admin('PATCH', `/context/agents/${AGENT}`, { status: 'active' })).statusCode, 200)
+  t.match((await checkServices(client)).structuredContent, { total: 1 }, 'the bridge survives a refusal')
 })
 
-t.test('a 2026-07-28 client (server/discover, per-request envelope) through the bridge', async (t) => {
-  const hub = await startStandInHub(t, TOKEN)
-  const { client } = await connectThroughBridge(t, ['--url', hub.url, '--token', TOKEN, '--on-behalf-of', 'bob'], { versionNegotiation: { mode: { pin: '2026-07-28' } } })
+t.test('a 2026-07-28 client (server/discover, per-request envelope) calls check_services through the bridge', async (t) => {
+  const hub = await startHub(t)
+  const { client, connected } = await connectThroughBridge(t, ['--url', hub.url, '--token', hub.token, '--on-behalf-of', 'bob'], { versionNegotiation: { mode: { pin: '2026-07-28' } } })
+  await connected
   t.equal(client.getProtocolEra(), 'modern')
   t.equal(client.getNegotiatedProtocolVersion(), '2026-07-28')
-  t.equal(client.getServerVersion()?.name, 'stand-in-hub')
+  t.equal(client.getServerVersion()?.name, 'mcp-server')
 
-  t.same((await client.listTools()).tools.map((tool) => tool.name).sort(), ['echo', 'wait', 'whoami'])
-  t.equal(textOf(await client.callTool({ name: 'echo', arguments: { text: 'modern' } })), 'echo: modern')
-  t.equal(textOf(await client.callTool({ name: 'whoami' })), 'bob')
-
-  const methods = hub.seen.map((h) => h.get('mcp-method'))
-  t.ok(methods.includes('server/discover'), 'opened with server/discover')
-  t.ok(methods.includes('tools/call'), 'the 2026 routing headers derived from each request')
-  t.ok(hub.seen.every((h) => h.get('mcp-protocol-version') === '2026-07-28'), 'never a 2025 exchange')
-
-  // 2026 cancellation over HTTP is the end of the request's exchange: the hub's handler sees its abort
-  const abort = new AbortController()
-  const call = client.callTool({ name: 'wait' }, { signal: abort.signal })
-  await waitFor(() => hub.waits.started === 1, { timeoutMs: 20_000, message: 'the wait tool to start' })
-  abort.abort()
-  await t.rejects(call)
-  await waitFor(() => hub.waits.cancelled === 1, { timeoutMs: 20_000, message: 'the hub to see the cancellation' })
-  t.pass('the hub saw the cancellation')
+  t.match((await checkServices(client)).structuredContent, { total: 1, services: [{ name: 'auth' }] })
+  const [entry] = await hub.toolCalls('check_services')
+  t.match(entry, { actor: { type: 'agent', id: AGENT, onBehalfOf: 'bob' }, outcome: 'success', metadata: { protocolVersion: '2026-07-28' } })
 })
 
 t.test("a client in 'auto' mode negotiates 2026-07-28 through the bridge", async (t) => {
-  const hub = await startStandInHub(t, TOKEN)
-  // on stdio the SDK probes on a sibling process: two bridges start, the probe one is torn down
-  const { client } = await connectThroughBridge(t, ['--url', hub.url, '--token', TOKEN], { versionNegotiation: { mode: 'auto' } })
+  const hub = await startHub(t)
+  // on stdio the SDK probes on a sibling process: two bridges start, the probe's is torn down
+  const { client, connected } = await connectThroughBridge(t, ['--url', hub.url, '--token', hub.token], { versionNegotiation: { mode: 'auto' } })
+  await connected
   t.equal(client.getNegotiatedProtocolVersion(), '2026-07-28')
-  t.equal(textOf(await client.callTool({ name: 'echo', arguments: { text: 'auto' } })), 'echo: auto')
+  t.match((await checkServices(client)).structuredContent, { total: 1 })
 })
 
 t.test('a wrong token: the stdio client gets a JSON-RPC error naming HTTP 401, stderr the status', async (t) => {
-  const hub = await startStandInHub(t, TOKEN)
-  const transport = new StdioClientTransport({ command: process.execPath, args: [...TS_LOADER, CLI, 'mcp', '--url', hub.url, '--token', 'not-the-agent-token'], env: childEnv(), stderr: 'pipe' })
-  let stderr = ''
-  transport.stderr!.on('data', (d) => { stderr += d })
-  const client = new Client({ name: 'bridge-test', version: '1.0.0' })
-  t.teardown(() => client.close())
-  await t.rejects(client.connect(transport, { timeout: START_TIMEOUT_MS }), /hub answered HTTP 401/)
-  t.match(stderr, /hub answered HTTP 401 Unauthorized/)
-  t.notMatch(stderr, /not-the-agent-token/, 'the token itself is not logged')
-  t.equal(hub.seen.length, 1, 'nothing was retried')
+  const hub = await startHub(t)
+  const wrong = hub.token.slice(0, -4) + 'AAAA'
+  const { connected, stderr } = await connectThroughBridge(t, ['--url', hub.url, '--token', wrong])
+  await t.rejects(connected, /hub answered HTTP 401 Unauthorized: .*invalid bearer token/)
+  t.match(stderr(), /hub answered HTTP 401 Unauthorized/)
+  t.notOk(stderr().includes(wrong), 'the token itself is not logged')
+})
+
+t.test('the hub rate-limiting a token (429) reaches the stdio client as an error', async (t) => {
+  const hub = await startHub(t, { mcpRateLimitMax: 4 })
+  const { client, connected, stderr } = await connectThroughBridge(t, ['--url', hub.url, '--token', hub.token])
+  await connected
+  let refusal: Error | undefined
+  for (let i = 0; i < 8 && !refusal; i++) await client.listTools().catch((err: Error) => { refusal = err })
+  t.match(refusal?.message, /hub answered HTTP 429 Too Many Requests/)
+  t.match(stderr(), /hub answered HTTP 429/)
 })
 
 /** The bridge as a plain child process, for what the SDK's client does not expose: stdout and the exit. */
 function spawnBridge (args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [...TS_LOADER, CLI, 'mcp', ...args], { env: { ...childEnv(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
   const lines: string[] = []
-  const out = new PassThrough()
-  child.stdout.pipe(out)
-  createInterface({ input: out }).on('line', (line) => lines.push(line))
+  createInterface({ input: child.stdout }).on('line', (line) => lines.push(line))
   let stderr = ''
   child.stderr.on('data', (d) => { stderr += d })
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
@@ -128,26 +134,44 @@ function spawnBridge (args: string[], env: Record<string, string> = {}) {
 }
 
 t.test('closing stdin ends the bridge with exit 0; stdout carries only JSON-RPC', async (t) => {
-  const hub = await startStandInHub(t, TOKEN)
-  const bridge = spawnBridge(['--url', hub.url, '--token', TOKEN])
+  const hub = await startHub(t)
+  const bridge = spawnBridge(['--url', hub.url, '--token', hub.token])
   t.teardown(() => { bridge.child.kill('SIGKILL') })
   await bridge.answered
   bridge.child.stdin.end()
   const [code, signal] = await bridge.exited
   t.same({ code, signal }, { code: 0, signal: null }, bridge.stderr())
   t.equal(bridge.lines.length, 1)
-  t.match(JSON.parse(bridge.lines[0]), { jsonrpc: '2.0', id: 1, result: { protocolVersion: '2025-11-25', serverInfo: { name: 'stand-in-hub' } } })
+  t.match(JSON.parse(bridge.lines[0]), { jsonrpc: '2.0', id: 1, result: { protocolVersion: '2025-11-25', serverInfo: { name: 'mcp-server' } } })
 })
 
 t.test('SIGTERM closes the bridge cleanly (exit 0, not killed by the signal); the token from MCP_TOKEN', async (t) => {
-  const hub = await startStandInHub(t, TOKEN)
-  const bridge = spawnBridge(['--url', hub.url], { MCP_TOKEN: TOKEN })
+  const hub = await startHub(t)
+  const bridge = spawnBridge(['--url', hub.url], { MCP_TOKEN: hub.token })
   t.teardown(() => { bridge.child.kill('SIGKILL') })
   await bridge.answered
-  t.match(JSON.parse(bridge.lines[0]), { id: 1, result: { serverInfo: { name: 'stand-in-hub' } } })
+  t.match(JSON.parse(bridge.lines[0]), { id: 1, result: { serverInfo: { name: 'mcp-server' } } })
   bridge.child.kill('SIGTERM')
   const [code, signal] = await bridge.exited
   t.same({ code, signal }, { code: 0, signal: null }, bridge.stderr())
+})
+
+// The hub has no tool that waits to be cancelled, so this runs against the SDK's own handler.
+t.test('a 2026-07-28 cancellation ends the request at the server (stand-in /mcp)', async (t) => {
+  const token = 'stand-in-token'
+  const hub = await startStandInHub(t, token)
+  const { client, connected } = await connectThroughBridge(t, ['--url', hub.url, '--token', token], { versionNegotiation: { mode: { pin: '2026-07-28' } } })
+  await connected
+  const abort = new AbortController()
+  const call = client.callTool({ name: 'wait' }, { signal: abort.signal })
+  await waitFor(() => hub.waits.started === 1, { timeoutMs: 20_000, message: 'the wait tool to start' })
+  abort.abort()
+  await t.rejects(call)
+  // that revision cancels over HTTP by ending the request's exchange: the handler's signal fires
+  await waitFor(() => hub.waits.cancelled === 1, { timeoutMs: 20_000, message: 'the server to see the cancellation' })
+  t.pass('the server saw the cancellation')
+  const methods = hub.seen.map((h) => h.get('mcp-method'))
+  t.notOk(methods.includes('notifications/cancelled'), 'no cancellation POST on that revision')
 })
 
 t.test('an unreachable hub: the request gets a JSON-RPC error saying why (in process)', async (t) => {
@@ -160,7 +184,7 @@ t.test('an unreachable hub: the request gets a JSON-RPC error saying why (in pro
   const stdin = new PassThrough()
   const stdout = new PassThrough()
   const logged: string[] = []
-  const bridge = startBridge({ url: new URL(`http://127.0.0.1:${port}/mcp`), token: TOKEN, stdin, stdout, log: (line) => logged.push(line) })
+  const bridge = startBridge({ url: new URL(`http://127.0.0.1:${port}/mcp`), token: 'any', stdin, stdout, log: (line) => logged.push(line) })
   const lines = createInterface({ input: stdout })[Symbol.asyncIterator]()
   stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }) + '\n')
   const answer = JSON.parse((await lines.next()).value)
@@ -181,7 +205,7 @@ function runCli (args: string[], env: Record<string, string>): Promise<{ code: n
 }
 
 t.test('usage errors exit 2', async (t) => {
-  const noUrl = await runCli(['mcp', '--token', TOKEN], childEnv())
+  const noUrl = await runCli(['mcp', '--token', 'any'], childEnv())
   t.equal(noUrl.code, 2)
   t.match(noUrl.stderr, /mcp needs --url[\s\S]*usage: mcp-server audit verify[\s\S]*mcp-server mcp --url/)
   const noToken = await runCli(['mcp', '--url', 'http://127.0.0.1:1/mcp'], childEnv())
