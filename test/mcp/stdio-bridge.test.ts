@@ -9,9 +9,9 @@ import { PassThrough } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/client'
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio'
-import { build, adminHeaders } from '../helper.js'
 import type { Config } from '../../src/config.js'
 import { TS_LOADER, loaderEnv, START_TIMEOUT_MS, PROCESS_TEST_TIMEOUT_MS } from '../server-process.js'
+import { startHub, admin, agentToken } from '../fixtures/mcp.js'
 import { startStandInHub } from '../fixtures/mcp-stand-in-hub.js'
 import { waitFor } from '../fixtures/wait.js'
 import { startBridge } from '../../src/mcp-bridge.js'
@@ -27,18 +27,14 @@ const AGENT = 'claude-desktop'
 const childEnv = () => ({ ...getDefaultEnvironment(), ...loaderEnv() })
 
 /** The hub on 127.0.0.1:0 with one service, and an agent holding a read token. */
-async function startHub (t: Tap, overrides: Partial<Config> = {}) {
-  const { app } = await build(t, overrides)
-  const admin = (method: 'POST' | 'PATCH' | 'GET', url: string, payload?: object) => app.inject({ method, url, headers: adminHeaders, payload })
-  t.equal((await admin('POST', '/services', { name: 'auth', url: 'http://127.0.0.1:9/health' })).statusCode, 201)
-  t.equal((await admin('POST', '/context/agents', { id: AGENT, name: 'Claude Desktop' })).statusCode, 201)
-  const minted = await admin('POST', `/context/agents/${AGENT}/tokens`, { name: 'bridge test', scopes: ['read'] })
-  t.equal(minted.statusCode, 201, minted.statusCode === 201 ? 'an agent token minted' : minted.body)
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const { port } = app.server.address() as AddressInfo
+async function startHubWithAgent (t: Tap, overrides: Partial<Config> = {}) {
+  const hub = await startHub(t, overrides)
+  t.equal((await admin(hub.base, 'POST', '/services', { name: 'auth', url: 'http://127.0.0.1:9/health' })).status, 201)
+  const { token, info } = await agentToken(hub.base, AGENT, ['read'])
   /** the audit entries of the tools/calls of `tool`, newest first */
-  const toolCalls = async (tool: string) => (await admin('GET', `/audit?targetType=tool&targetId=${tool}`)).json().entries
-  return { app, admin, url: `http://127.0.0.1:${port}/mcp`, token: minted.json().token as string, tokenId: minted.json().info.id as string, toolCalls }
+  const toolCalls = async (tool: string) => (await admin(hub.base, 'GET', `/audit?targetType=tool&targetId=${tool}`)).body.entries
+  const setAgentStatus = async (status: string) => (await admin(hub.base, 'PATCH', `/context/agents/${AGENT}`, { status })).status
+  return { url: hub.mcpUrl.href, token, tokenId: info.id, toolCalls, setAgentStatus }
 }
 
 /** The SDK's stdio client on the bridge; the bridge's stderr is collected. */
@@ -55,7 +51,7 @@ async function connectThroughBridge (t: Tap, args: string[], options: Negotiatio
 const checkServices = (client: Client) => client.callTool({ name: 'check_services', arguments: {} })
 
 t.test('a 2025-11-25 client (plain initialize) calls check_services through the bridge', async (t) => {
-  const hub = await startHub(t)
+  const hub = await startHubWithAgent(t)
   // an --header naming Authorization does not displace the token (joined, the hub would refuse both)
   const { client, connected, stderr } = await connectThroughBridge(t, ['--url', hub.url, '--token', hub.token, '--on-behalf-of', 'alice', '--header', 'authorization: Basic c3RvbGVu'])
   await connected
@@ -71,15 +67,15 @@ t.test('a 2025-11-25 client (plain initialize) calls check_services through the 
   t.match(entry, { actor: { type: 'agent', id: AGENT, onBehalfOf: 'alice' }, outcome: 'success', metadata: { tokenId: hub.tokenId, protocolVersion: '2025-11-25' } })
 
   // the hub refusing a call (the agent paused: 403): the pending request gets a JSON-RPC error, stderr the status
-  t.equal((await hub.admin('PATCH', `/context/agents/${AGENT}`, { status: 'paused' })).statusCode, 200)
+  t.equal(await hub.setAgentStatus('paused'), 200)
   await t.rejects(checkServices(client), /hub answered HTTP 403 Forbidden: .*agent claude-desktop is paused/)
   await waitFor(() => stderr().includes('hub answered HTTP 403'), { message: () => `HTTP 403 on stderr: ${stderr()}` })
-  t.equal((await hub.admin('PATCH', `/context/agents/${AGENT}`, { status: 'active' })).statusCode, 200)
+  t.equal(await hub.setAgentStatus('active'), 200)
   t.match((await checkServices(client)).structuredContent, { total: 1 }, 'the bridge survives a refusal')
 })
 
 t.test('a 2026-07-28 client (server/discover, per-request envelope) calls check_services through the bridge', async (t) => {
-  const hub = await startHub(t)
+  const hub = await startHubWithAgent(t)
   const { client, connected } = await connectThroughBridge(t, ['--url', hub.url, '--token', hub.token, '--on-behalf-of', 'bob'], { versionNegotiation: { mode: { pin: '2026-07-28' } } })
   await connected
   t.equal(client.getProtocolEra(), 'modern')
@@ -92,7 +88,7 @@ t.test('a 2026-07-28 client (server/discover, per-request envelope) calls check_
 })
 
 t.test("a client in 'auto' mode negotiates 2026-07-28 through the bridge", async (t) => {
-  const hub = await startHub(t)
+  const hub = await startHubWithAgent(t)
   // on stdio the SDK probes on a sibling process: two bridges start, the probe's is torn down
   const { client, connected } = await connectThroughBridge(t, ['--url', hub.url, '--token', hub.token], { versionNegotiation: { mode: 'auto' } })
   await connected
@@ -101,7 +97,7 @@ t.test("a client in 'auto' mode negotiates 2026-07-28 through the bridge", async
 })
 
 t.test('a wrong token: the stdio client gets a JSON-RPC error naming HTTP 401, stderr the status', async (t) => {
-  const hub = await startHub(t)
+  const hub = await startHubWithAgent(t)
   const wrong = hub.token.slice(0, -4) + 'AAAA'
   const { connected, stderr } = await connectThroughBridge(t, ['--url', hub.url, '--token', wrong])
   await t.rejects(connected, /hub answered HTTP 401 Unauthorized: .*invalid bearer token/)
@@ -110,7 +106,7 @@ t.test('a wrong token: the stdio client gets a JSON-RPC error naming HTTP 401, s
 })
 
 t.test('the hub rate-limiting a token (429) reaches the stdio client as an error', async (t) => {
-  const hub = await startHub(t, { mcpRateLimitMax: 4 })
+  const hub = await startHubWithAgent(t, { mcpRateLimitMax: 4 })
   const { client, connected, stderr } = await connectThroughBridge(t, ['--url', hub.url, '--token', hub.token])
   await connected
   let refusal: Error | undefined
@@ -134,7 +130,7 @@ function spawnBridge (args: string[], env: Record<string, string> = {}) {
 }
 
 t.test('closing stdin ends the bridge with exit 0; stdout carries only JSON-RPC', async (t) => {
-  const hub = await startHub(t)
+  const hub = await startHubWithAgent(t)
   const bridge = spawnBridge(['--url', hub.url, '--token', hub.token])
   t.teardown(() => { bridge.child.kill('SIGKILL') })
   await bridge.answered
@@ -146,7 +142,7 @@ t.test('closing stdin ends the bridge with exit 0; stdout carries only JSON-RPC'
 })
 
 t.test('SIGTERM closes the bridge cleanly (exit 0, not killed by the signal); the token from MCP_TOKEN', async (t) => {
-  const hub = await startHub(t)
+  const hub = await startHubWithAgent(t)
   const bridge = spawnBridge(['--url', hub.url], { MCP_TOKEN: hub.token })
   t.teardown(() => { bridge.child.kill('SIGKILL') })
   await bridge.answered
