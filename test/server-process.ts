@@ -10,7 +10,7 @@ export const TS_LOADER = process.execArgv.filter((a) => a.includes('@tapjs/types
 if (TS_LOADER.length === 0) throw new Error('no TypeScript loader in process.execArgv: run the tests with tap (npx tap test/…)')
 
 /** The loader's own settings from tap's environment (transpile only), kept in the child's trimmed environment. */
-const loaderEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('TS_NODE_') || k === 'TAP_TYPE_STRIP_ONLY')) as Record<string, string>
+export const loaderEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('TS_NODE_') || k === 'TAP_TYPE_STRIP_ONLY')) as Record<string, string>
 
 function spawnServer (env: Record<string, string>, stdio: 'pipe' | 'ignore'): ChildProcess {
   return spawn(process.execPath, [...TS_LOADER, SERVER], {
