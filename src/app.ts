@@ -26,6 +26,8 @@ import streamPlugin from './plugins/app/stream.js'
 import metricsPlugin from './plugins/app/metrics.js'
 import backupPlugin from './plugins/app/backup.js'
 import dashboardPlugin from './plugins/app/dashboard.js'
+import agentTokensPlugin from './plugins/app/agent-tokens.js'
+import mcpPlugin from './plugins/app/mcp.js'
 import docsRoutes from './routes/docs.js'
 import healthRoutes from './routes/health.js'
 import eventRoutes from './routes/events.js'
@@ -36,6 +38,7 @@ import backupRoutes from './routes/backup.js'
 import notifierRoutes from './routes/notifier.js'
 import metricsRoutes, { metricsSchemas } from './routes/metrics.js'
 import streamRoutes from './routes/stream.js'
+import mcpRoutes from './routes/mcp.js'
 import { auditSchemas } from './schemas/audit.js'
 import { contextSchemas } from './schemas/context.js'
 import { ErrorResponse } from './schemas/common.js'
@@ -55,13 +58,13 @@ const STAGES = [
   // ecosystem plugins (thin wrappers in plugins/external); swagger collects every route registered after it
   [sensible, helmet, cors, rateLimit, swagger],
   // ours, each decorating the app with one object
-  [errorsPlugin, storePlugin, busPlugin, authPlugin, eventsPlugin, auditPlugin, contextPlugin, notifierPlugin,
-    healthPlugin, streamPlugin, metricsPlugin, backupPlugin],
+  [errorsPlugin, storePlugin, busPlugin, agentTokensPlugin, authPlugin, eventsPlugin, auditPlugin, contextPlugin, notifierPlugin,
+    healthPlugin, streamPlugin, metricsPlugin, backupPlugin, mcpPlugin],
   // everything that adds routes, after every plugin: their onRoute hooks (the auth guard and OpenAPI
   // security, security headers, rate limits, request durations) and the document must see each route,
   // and the error handler must be set before a route's scope is created
   [docsRoutes, healthRoutes, eventRoutes, serviceRoutes, auditRoutes, contextRoutes, backupRoutes,
-    notifierRoutes, metricsRoutes, streamRoutes, dashboardPlugin],
+    notifierRoutes, metricsRoutes, streamRoutes, mcpRoutes, dashboardPlugin],
 ]
 
 /** Every plugin, stage by stage, each stage in an order its dependencies allow. */

@@ -6,7 +6,7 @@ const Id = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9._@:
 const Text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}) })
 const Names = (description: string) => Type.Array(Text(200), { maxItems: 100, description })
 
-const modelFields = {
+export const modelFields = {
   name: Text(200),
   version: Type.Optional(Text(100)),
   provider: Type.Optional(Text(200)),
@@ -14,7 +14,7 @@ const modelFields = {
   status: Type.Optional(StringEnum(MODEL_STATUSES, { default: 'active' })),
   tags: Type.Optional(Names('free labels')),
 }
-const agentFields = {
+export const agentFields = {
   name: Text(200),
   type: Type.Optional(Text(100, 'e.g. customer-service')),
   status: Type.Optional(StringEnum(AGENT_STATUSES, { default: 'active' })),
@@ -24,7 +24,7 @@ const agentFields = {
   version: Type.Optional(Text(100)),
   contentHash: Type.Optional(Text(200, 'hash of its prompt and configuration, to tell versions apart')),
 }
-const taskFields = {
+export const taskFields = {
   name: Text(200),
   status: Type.Optional(StringEnum(TASK_STATUSES, { default: 'submitted' })),
   assignee: Type.Optional(Text(200, 'the agent working on it')),

@@ -7,6 +7,8 @@ import sensible from '../../src/plugins/external/sensible.js'
 import rateLimit from '../../src/plugins/external/rate-limit.js'
 import busPlugin from '../../src/plugins/app/bus.js'
 import authPlugin from '../../src/plugins/app/auth.js'
+import storePlugin from '../../src/plugins/app/store.js'
+import agentTokensPlugin from '../../src/plugins/app/agent-tokens.js'
 import { tempDir, testConfig, adminHeaders } from '../helper.js'
 
 async function bare (t: Parameters<typeof tempDir>[0], overrides = {}) {
@@ -16,13 +18,15 @@ async function bare (t: Parameters<typeof tempDir>[0], overrides = {}) {
   await app.register(sensible)
   await app.register(rateLimit)
   await app.register(busPlugin)
+  await app.register(storePlugin)
+  await app.register(agentTokensPlugin)
   await app.register(authPlugin)
   return app
 }
 
 t.test('a route without an auth option fails at registration, naming it', async (t) => {
   const app = await bare(t)
-  t.throws(() => app.get('/forgotten', async () => 'x'), { message: /route GET \/forgotten declares no auth option: give it auth: 'admin' \| 'adminOrToken' \| 'ingest' \| 'public'/ })
+  t.throws(() => app.get('/forgotten', async () => 'x'), { message: /route GET \/forgotten declares no auth option: give it auth: 'admin' \| 'adminOrToken' \| 'ingest' \| 'agent' \| 'public'/ })
   t.throws(() => app.get('/typo', { auth: 'admins' as 'admin' }, async () => 'x'), { message: /unknown auth 'admins'/ })
   await t.rejects(async () => { await app.register(async (scope) => { scope.post('/in-a-plugin', async () => 'x') }) }, /route POST \/in-a-plugin declares no auth option/)
 })

@@ -1,6 +1,6 @@
 // The storage port's contract: any engine (SQLite here, PostgreSQL later) runs this suite unchanged.
 // `open` returns a fresh, empty store on a location of its own; `reopen` opens the same location again.
-// One list of cases per store area: events, health, streamLog, audit, context, backup, notifier.
+// One list of cases per store area: events, health, streamLog, audit, context, backup, notifier, agentTokens.
 import { ulid } from 'ulidx'
 import type { Store } from '../../src/store/ports/store.js'
 import type { NewEvent } from '../../src/store/ports/events.js'
@@ -9,6 +9,7 @@ import { EMPTY_TRAIL, type AuditLink } from '../../src/store/ports/audit.js'
 import type { ContextItem } from '../../src/store/ports/context.js'
 import type { BackupRow } from '../../src/store/ports/backup.js'
 import type { OutboxMessage } from '../../src/store/ports/notifier.js'
+import type { AgentTokenRecord } from '../../src/store/ports/agent-tokens.js'
 import type { AlertRecord } from '../../src/domain/notifier/alert-machine.js'
 import { chainEntries, signCheckpoint, keyIdOf, type AuditDraft, type AuditEntry } from '../../src/domain/audit/hash-chain.js'
 import { generateKeyPairSync } from 'node:crypto'
@@ -19,7 +20,7 @@ export interface EngineUnderTest {
   open (t: Tap): Promise<{ store: Store, reopen (): Promise<Store> }>
 }
 
-export type StoreArea = 'events' | 'health' | 'streamLog' | 'audit' | 'context' | 'backup' | 'notifier'
+export type StoreArea = 'events' | 'health' | 'streamLog' | 'audit' | 'context' | 'backup' | 'notifier' | 'agentTokens'
 /** What a case gets besides its fresh store: the same location opened again, another fresh store. */
 export interface CaseTools { reopen (): Promise<Store>, fresh (): Promise<Store> }
 export interface ContractCase {
@@ -837,4 +838,47 @@ contract('notifier', 'prune deletes old deliveries, finished messages, grouped i
   t.same(await store.notifier.messageTimes('c3', 0), [now])
   t.same(await store.notifier.messageTimes('c1', 0), [], 'the old sent message is gone')
   t.equal(await store.notifier.prune(now - 1000), 0)
+})
+
+// ── agent tokens ───────────────────────────────────────────────────────────────────────────────────
+
+const token = (id: string, over: Partial<AgentTokenRecord> = {}): AgentTokenRecord => ({
+  id,
+  agentId: 'agent-1',
+  name: `token ${id}`,
+  scopes: ['read', 'events:write'],
+  secretHash: 'ab'.repeat(32),
+  createdAt: '2026-01-01T00:00:00.000Z',
+  createdBy: 'user:admin',
+  expiresAt: null,
+  revokedAt: null,
+  lastUsedAt: null,
+  ...over,
+})
+
+contract('agentTokens', 'create stores every field; a taken id is a conflict; get and list by agent, newest first', async (t, store) => {
+  const a = token('t1', { expiresAt: '2027-01-01T00:00:00.000Z' })
+  t.same(await store.agentTokens.create(a), a)
+  t.same(await store.agentTokens.get('t1'), a, 'read back with every field')
+  await t.rejects(store.agentTokens.create(token('t1', { name: 'again' })), { kind: 'conflict' })
+  t.same(await store.agentTokens.get('t1'), a, 'the refused create changed nothing')
+  await store.agentTokens.create(token('t2', { createdAt: '2026-01-02T00:00:00.000Z' }))
+  await store.agentTokens.create(token('t3', { agentId: 'agent-2', scopes: ['read'] }))
+  t.same((await store.agentTokens.list({})).map((x) => x.id), ['t2', 't3', 't1'], 'newest first, then by id')
+  t.same((await store.agentTokens.list({ agentId: 'agent-1' })).map((x) => x.id), ['t2', 't1'])
+  t.same((await store.agentTokens.list({ agentId: 'agent-2' }))[0].scopes, ['read'])
+  t.same(await store.agentTokens.list({ agentId: 'nobody' }), [])
+  t.equal(await store.agentTokens.get('none'), undefined)
+}, { roundTrip: true })
+
+contract('agentTokens', 'revoke sets revokedAt once; touch only moves lastUsedAt forward', async (t, store) => {
+  await store.agentTokens.create(token('t1'))
+  t.match(await store.agentTokens.revoke('t1', '2026-02-01T00:00:00.000Z'), { id: 't1', revokedAt: '2026-02-01T00:00:00.000Z' })
+  t.match(await store.agentTokens.revoke('t1', '2026-03-01T00:00:00.000Z'), { revokedAt: '2026-02-01T00:00:00.000Z' }, 'a second revoke keeps the first time')
+  t.equal(await store.agentTokens.revoke('none', '2026-02-01T00:00:00.000Z'), undefined)
+  await store.agentTokens.touch('t1', '2026-02-02T00:00:00.000Z')
+  t.equal((await store.agentTokens.get('t1'))!.lastUsedAt, '2026-02-02T00:00:00.000Z')
+  await store.agentTokens.touch('t1', '2026-02-01T12:00:00.000Z')
+  t.equal((await store.agentTokens.get('t1'))!.lastUsedAt, '2026-02-02T00:00:00.000Z', 'never back')
+  await store.agentTokens.touch('none', '2026-02-02T00:00:00.000Z')
 })

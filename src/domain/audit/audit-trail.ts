@@ -152,7 +152,8 @@ export function createAuditService (opts: AuditServiceOptions) {
     },
 
     /** The hub's own entries: admin changes, failed logins, imports. */
-    async recordFor (actor: AuditActor, action: string, target: AuditTarget | null, outcome: Outcome, ctx: AuditContext, metadata: Record<string, unknown> = {}, reason: string | null = null): Promise<AuditEntry> {
+    async recordFor (actor: AuditActor, action: string, target: AuditTarget | null, outcome: Outcome, ctx: AuditContext, metadata: Record<string, unknown> = {}, reason: string | null = null,
+      fields: { tool?: string | null, argumentsHash?: string | null } = {}): Promise<AuditEntry> {
       const now = Date.now()
       const [entry] = await append([{
         id: nextId(now),
@@ -164,8 +165,8 @@ export function createAuditService (opts: AuditServiceOptions) {
         reason,
         metadata,
         model: null,
-        tool: null,
-        argumentsHash: null,
+        tool: fields.tool ?? null,
+        argumentsHash: fields.argumentsHash ?? null,
         clientIp: ctx.clientIp,
         requestId: ctx.requestId,
         submittedBy: ctx.submittedBy,

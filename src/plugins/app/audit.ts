@@ -115,11 +115,21 @@ export default fp(async (app) => {
     pending.add(done)
   })
 
+  // A valid token of an agent that is not active: the agent's own refused attempt.
+  const unsubscribeRefused = bus.subscribe('auth.agent_refused', (p) => {
+    const done = service.recordFor({ type: 'agent', id: p.agent.id, name: p.agent.name, onBehalfOf: null }, 'mcp.access_denied', { type: 'route', id: p.route }, 'denied',
+      { submittedBy: `agent:${p.agent.id}`, clientIp: p.ip, requestId: p.requestId }, { tokenId: p.tokenId, agentStatus: p.agent.status }, `agent is ${p.agent.status}`)
+      .catch((err) => app.log.error({ err }, 'could not audit a refused agent'))
+      .finally(() => pending.delete(done))
+    pending.add(done)
+  })
+
   const timer = setInterval(() => { void service.checkpoint() }, config.auditCheckpointSeconds * 1000)
   timer.unref()
   // a clean shutdown leaves the tail signed
   app.addHook('preClose', async () => {
     unsubscribe()
+    unsubscribeRefused()
     clearInterval(timer)
     await Promise.all(pending)
     await service.checkpoint()

@@ -1,5 +1,5 @@
 // Who may do what: Basic auth for admins (constant-time, failed attempts rate limited per address),
-// bearer tokens for services and agents. Each route says who may call it with its `auth` option; one
+// bearer tokens for services (MCP_INGEST_TOKENS) and agents (minted per agent, for /mcp). Each route says who may call it with its `auth` option; one
 // onRoute hook below turns that into the route's guard and its OpenAPI `security`, so what the
 // document says is what is enforced. The guards turn the caller into `req.actor`, once per request.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
@@ -9,24 +9,36 @@ import fp from 'fastify-plugin'
 import basicAuth from '@fastify/basic-auth'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import { hookList } from '../../http/route-hooks.js'
+import type { Scope } from '../../domain/mcp/scopes.js'
 
 /**
  * Who may call a route:
  * - `admin`: Basic auth (the admin user);
  * - `adminOrToken`: Basic auth or a bearer token from MCP_INGEST_TOKENS, never anonymous;
  * - `ingest`: a bearer token when MCP_INGEST_TOKENS is set, anyone otherwise (and then no hook at all);
+ * - `agent`: an agent's bearer token (its agent active in the registry) or Basic auth, never anonymous;
  * - `public`: anyone.
  */
-export type AuthLevel = 'admin' | 'adminOrToken' | 'ingest' | 'public'
-export const AUTH_LEVELS: readonly AuthLevel[] = ['admin', 'adminOrToken', 'ingest', 'public']
+export type AuthLevel = 'admin' | 'adminOrToken' | 'ingest' | 'agent' | 'public'
+export const AUTH_LEVELS: readonly AuthLevel[] = ['admin', 'adminOrToken', 'ingest', 'agent', 'public']
 
-/** The authenticated caller: the admin (user) or a bearer token (service). */
-export interface Actor { type: 'user' | 'agent' | 'service', id: string, name?: string }
+/** The authenticated caller: the admin (user), a service's token or an agent's token. */
+export interface Actor {
+  type: 'user' | 'agent' | 'service'
+  id: string
+  name?: string
+  /** what an agent's token allows (see domain/mcp/scopes.ts); the admin (type user) may do everything */
+  scopes?: readonly Scope[]
+  /** the agent token the call came with */
+  tokenId?: string
+}
 
 declare module '../../domain/shared/bus.js' {
   interface BusTopics {
     /** a refused login or token (the audit plugin records it) */
     'auth.failed': { ip: string, user: string | null, route: string, requestId: string }
+    /** a valid agent token whose agent is not active (the audit plugin records it) */
+    'auth.agent_refused': { agent: { id: string, name: string, status: string }, tokenId: string, ip: string, route: string, requestId: string }
   }
 }
 
@@ -153,17 +165,48 @@ export default fp(async (app) => {
     req.actor = { type: 'service', id }
   }
 
+  const BEARER_CHALLENGE = 'Bearer realm="MCP Server"'
+  /**
+   * An agent's token, or the admin. No credentials is a challenge, not a failed login (nothing is
+   * counted or audited); a wrong, revoked or expired token is a failed login; a valid token of an agent
+   * that is not active is refused with 403, and audited as the agent.
+   */
+  async function agentGuard (req: FastifyRequest, reply: FastifyReply) {
+    const given = bearer(req)
+    if (given === undefined) {
+      if (typeof req.headers.authorization === 'string' && /^Basic\s/i.test(req.headers.authorization)) return adminGuard(req, reply)
+      await refuseIfLockedOut(req)
+      throw createError(401, "this endpoint needs an agent's bearer token (Authorization: Bearer mcp_…) or the admin's Basic credentials",
+        { headers: { 'www-authenticate': BEARER_CHALLENGE } })
+    }
+    await refuseIfLockedOut(req)
+    const v = await app.agentTokens.verify(given)
+    if (!v.ok) {
+      await recordFailure(req, null)
+      const why = v.refusal === 'invalid' ? 'invalid bearer token' : `this token is ${v.refusal}`
+      throw createError(401, why, { headers: { 'www-authenticate': `${BEARER_CHALLENGE}, error="invalid_token", error_description="${why}"` } })
+    }
+    const { agent, token } = v
+    if (agent.status !== 'active') {
+      bus.publish('auth.agent_refused', { agent: { id: agent.id, name: agent.name, status: agent.status }, tokenId: token.id, ip: req.ip, route: req.routeOptions.url ?? req.url, requestId: req.id })
+      throw createError(403, `agent ${agent.id} is ${agent.status}: its tokens are refused until an admin makes it active again`)
+    }
+    req.actor = { type: 'agent', id: agent.id, name: agent.name, scopes: token.scopes, tokenId: token.id }
+  }
+
   const adminHook: onRequestAsyncHookHandler = async function (req, reply) { await adminGuard(req, reply) }
   const tokenHook: onRequestAsyncHookHandler = async function (req) { await tokenGuard(req) }
   const adminOrTokenHook: onRequestAsyncHookHandler = async function (req, reply) {
     if (bearer(req) !== undefined && tokens.length > 0) return tokenGuard(req)
     await adminGuard(req, reply)
   }
+  const agentHook: onRequestAsyncHookHandler = async function (req, reply) { await agentGuard(req, reply) }
   /** the onRequest hooks of each level: none for public routes, nor for ingest while it is open */
   const GUARDS: Record<AuthLevel, onRequestAsyncHookHandler[]> = {
     admin: [adminHook],
     adminOrToken: [adminOrTokenHook],
     ingest: tokens.length > 0 ? [tokenHook] : [],
+    agent: [agentHook],
     public: [],
   }
   /** the OpenAPI security requirements of each level (public routes have none) */
@@ -172,6 +215,7 @@ export default fp(async (app) => {
     adminOrToken: [{ basicAuth: [] }, ...(tokens.length > 0 ? [{ bearerAuth: [] }] : [])],
     // an empty list documents that open ingest needs no credentials
     ingest: tokens.length > 0 ? [{ bearerAuth: [] }] : [],
+    agent: [{ bearerAuth: [] }, { basicAuth: [] }],
     public: undefined,
   }
 
@@ -200,4 +244,4 @@ export default fp(async (app) => {
       scope.decorate(kScopeAuth, level)
     },
   })
-}, { name: 'auth', dependencies: ['config', 'bus', 'sensible', 'rate-limit'] })
+}, { name: 'auth', dependencies: ['config', 'bus', 'sensible', 'rate-limit', 'agent-tokens'] })

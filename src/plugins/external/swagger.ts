@@ -27,6 +27,7 @@ export default fp(async (app) => {
         { name: 'alerts', description: 'alerts raised from service state changes; acknowledgement' },
         { name: 'notifications', description: 'channels, alert rules and the delivery log' },
         { name: 'silences', description: 'silences and recurring maintenance windows' },
+        { name: 'mcp', description: 'the Model Context Protocol endpoint for AI agents, and their tokens' },
       ],
       components: {
         securitySchemes: {

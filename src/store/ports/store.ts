@@ -9,6 +9,7 @@ import type { AuditStore } from './audit.js'
 import type { ContextStore } from './context.js'
 import type { BackupStore } from './backup.js'
 import type { NotifierStore } from './notifier.js'
+import type { AgentTokenStore } from './agent-tokens.js'
 
 export interface Store {
   readonly engine: 'sqlite' | 'postgres'
@@ -19,6 +20,7 @@ export interface Store {
   context: ContextStore
   backup: BackupStore
   notifier: NotifierStore
+  agentTokens: AgentTokenStore
   /** answers when the engine can serve a read and a write round trip */
   ping (): Promise<void>
   /** commits everything queued, then closes */

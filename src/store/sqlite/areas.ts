@@ -7,6 +7,7 @@ import { auditArea } from './audit.js'
 import { contextArea } from './context.js'
 import { backupArea } from './backup.js'
 import { notifierArea } from './notifier.js'
+import { agentTokensArea } from './agent-tokens.js'
 
 export const areas: SqliteArea[] = [
   eventsArea,
@@ -16,6 +17,7 @@ export const areas: SqliteArea[] = [
   contextArea,
   backupArea,
   notifierArea,
+  agentTokensArea,
 ]
 
 /** Every table a backup holds, in restore order. */

@@ -14,6 +14,7 @@ import { sqliteContextStore } from './context.js'
 import { sqliteBackupStore } from './backup.js'
 import { exportTables } from './areas.js'
 import { sqliteNotifierStore } from './notifier.js'
+import { sqliteAgentTokenStore } from './agent-tokens.js'
 
 export interface SqliteStoreOptions {
   dataDir: string
@@ -48,6 +49,7 @@ export async function createSqliteStore (opts: SqliteStoreOptions): Promise<Sqli
     context: sqliteContextStore(reader, writer),
     backup: sqliteBackupStore(file, writer, exportTables),
     notifier: sqliteNotifierStore(reader, writer),
+    agentTokens: sqliteAgentTokenStore(reader, writer),
     async ping () {
       ping.get()
       await writer.submit('ping', null, 0)
