@@ -8,9 +8,9 @@ import { readdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
-import { adminAuth, tempDir } from '../helper.js'
+import type { AddressInfo } from 'node:net'
+import { adminAuth, build, tempDir } from '../helper.js'
 import { startCredentialProxy } from '../fixtures/credential-proxy.js'
-import { startMcpStandIn } from '../fixtures/mcp-stand-in.js'
 
 /** Scenarios that check protocol behaviour any MCP server has, so the hub must pass them. */
 const APPLIES = [
@@ -30,7 +30,7 @@ const SERVER_REQUEST = 'the server asks the client mid-call (sampling or elicita
 /** The suite's other server scenarios, each with why it does not apply to the hub. */
 const DOES_NOT_APPLY: Record<string, string> = {
   'logging-set-level': 'logging/setLevel exists only on a server that declares the logging capability; the hub sends no log notifications',
-  'completion-complete': 'completes an argument of the "everything" prompt test_prompt_with_arguments; completions are an optional capability the hub does not declare',
+  'completion-complete': 'completes an argument of the "everything" prompt test_prompt_with_arguments, which the hub does not have (its completions are for its own service template)',
   'tools-call-simple-text': EVERYTHING_TOOL,
   'tools-call-image': EVERYTHING_TOOL,
   'tools-call-audio': EVERYTHING_TOOL,
@@ -49,7 +49,7 @@ const DOES_NOT_APPLY: Record<string, string> = {
   'resources-read-text': EVERYTHING_RESOURCE,
   'resources-read-binary': EVERYTHING_RESOURCE,
   'resources-templates-read': EVERYTHING_RESOURCE + ' (a template)',
-  'resources-subscribe': 'subscribes to test://watched-resource; resource subscriptions need a stream to notify on, and the stateless hub declares none',
+  'resources-subscribe': 'subscribes to the "everything" resource test://watched-resource with 2025 resources/subscribe; the hub declares resources.subscribe false to 2025 clients (2026-07-28 clients listen with subscriptions/listen)',
   'resources-unsubscribe': 'as resources-subscribe',
   'prompts-get-simple': EVERYTHING_PROMPT,
   'prompts-get-with-args': EVERYTHING_PROMPT,
@@ -127,7 +127,7 @@ function problemsOf ({ run, checks }: Awaited<ReturnType<typeof runScenario>>): 
 
 const runner = conformanceNode()
 
-t.test('the MCP conformance suite\'s server scenarios pass against /mcp', { skip: runner.skip }, async (t) => {
+t.test('the MCP conformance suite\'s server scenarios pass against the hub\'s /mcp', { skip: runner.skip }, async (t) => {
   if (runner.error !== undefined || runner.node === undefined) { t.fail(runner.error ?? 'no Node to run the CLI'); return }
   const node = runner.node
 
@@ -137,8 +137,10 @@ t.test('the MCP conformance suite\'s server scenarios pass against /mcp', { skip
     'every server scenario of the suite is classified here: applies, or does not apply and why',
     names.length === 0 ? { output: listed.output } : {})
 
-  const server = await startMcpStandIn(t, adminAuth)
-  const proxy = await startCredentialProxy(t, server.url, adminAuth)
+  const { app } = await build(t)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const hub = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+  const proxy = await startCredentialProxy(t, hub, adminAuth)
   const url = `${proxy.url}/mcp`
   const outDir = tempDir(t, 'mcp-conformance-')
 
