@@ -193,8 +193,10 @@ export const TOOLS: readonly ToolDefinition[] = [
     description: 'Stores one event (a deploy, a finding, a decision) in the event log, as a service would through POST /events. Give producerId to make a retry safe.',
     scope: 'events:write',
     annotations: WRITE,
-    async run (a, fleet) {
-      const { event, duplicate } = await fleet.events.ingestOne(a)
+    async run (a: { producerId?: string } & Record<string, unknown>, fleet) {
+      // the event log calls the producer's id `id`; to an agent, `id` would read as the hub's
+      const { producerId, ...rest } = a
+      const { event, duplicate } = await fleet.events.ingestOne({ ...rest, ...(producerId !== undefined ? { id: producerId } : {}) })
       return { id: event.id, duplicate }
     },
   }),
