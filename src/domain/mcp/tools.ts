@@ -130,7 +130,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   }),
   define('get_service', {
     title: 'Get a service',
-    description: 'One service: its state, how it is probed, its uptime over 24 hours, 7 and 30 days, and its open incident if it has one.',
+    description: 'One service: its state, how it is probed, its uptime over 24 hours and 7, 30, 90 and 365 days, and its open incident if it has one.',
     scope: 'read',
     annotations: READ,
     async run (a: { service: string }, fleet) {
