@@ -1,5 +1,12 @@
-// Audit view: search the trail, open one entry, verify the hash chain and checkpoints.
-import { api, esc, fmtTime, onLive, qs, showError } from './lib.js'
+// Audit view: search the trail (an agent's tool calls in one click), open one entry, verify the hash
+// chain and checkpoints.
+import { api, esc, fmtMs, fmtTime, onLive, qs, showError } from './lib.js'
+
+const ACTOR_TYPES = ['user', 'agent', 'service', 'system']
+/** the filter fields, as GET /audit names them */
+const FIELDS = ['actorType', 'actorId', 'action', 'targetType', 'targetId', 'outcome']
+/** what "Agent tool calls" searches for: every MCP entry an agent left (tool calls, refused access) */
+const AGENT_CALLS = { actorType: 'agent', action: 'mcp.' }
 
 function rowHtml (a) {
   return `<tr data-audit="${esc(a.id)}"><td>${a.seq}</td><td>${esc(fmtTime(a.time))}</td><td>${esc(a.actor.type)}:${esc(a.actor.id)}${a.actor.onBehalfOf ? ` <span class="muted">for ${esc(a.actor.onBehalfOf)}</span>` : ''}</td>` +
@@ -11,24 +18,28 @@ function detailHtml (a) {
   const rows = [
     ['Seq', a.seq], ['Id', a.id], ['Time', fmtTime(a.time)], ['Actor', `${a.actor.type}:${a.actor.id}${a.actor.name ? ` (${a.actor.name})` : ''}`],
     ['On behalf of', a.actor.onBehalfOf], ['Action', a.action], ['Target', a.target ? `${a.target.type}/${a.target.id}` : null], ['Outcome', a.outcome],
-    ['Reason', a.reason], ['Model', a.model], ['Tool', a.tool], ['Arguments hash', a.argumentsHash], ['Client IP', a.clientIp], ['Request', a.requestId],
+    ['Reason', a.reason], ['Model', a.model], ['Tool', a.tool],
+    ['Duration', typeof a.metadata?.durationMs === 'number' ? fmtMs(a.metadata.durationMs) : null], ['Arguments hash', a.argumentsHash], ['Client IP', a.clientIp], ['Request', a.requestId],
     ['Submitted by', a.submittedBy], ['Previous hash', a.prevHash], ['Hash', a.hash],
   ]
   return `<h3>Entry ${a.seq}</h3><dl class="facts">${rows.filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `<dt>${esc(k)}</dt><dd><code>${esc(v)}</code></dd>`).join('')}</dl>` +
     `<h4>Metadata</h4><pre>${esc(JSON.stringify(a.metadata, null, 2))}</pre><p><button type="button" data-close>Close</button></p>`
 }
 
-export async function mount (el, { path }) {
+export async function mount (el, { path, query }) {
   el.innerHTML = `<section aria-labelledby="audit-h">
     <div class="view-head"><h2 id="audit-h">Audit trail</h2><button type="button" id="audit-verify">Verify chain</button></div>
     <div id="audit-verify-result" role="status" aria-live="polite"></div>
     <form id="audit-filter" class="filters" role="search">
+      <label>Actor type <select name="actorType"><option value="">any</option>${ACTOR_TYPES.map((t) => `<option>${t}</option>`).join('')}</select></label>
       <label>Actor id <input name="actorId" autocomplete="off"></label>
       <label>Action starts with <input name="action" autocomplete="off"></label>
       <label>Target type <input name="targetType" autocomplete="off"></label>
       <label>Target id <input name="targetId" autocomplete="off"></label>
       <label>Outcome <select name="outcome"><option value="">any</option><option>success</option><option>failure</option><option>denied</option></select></label>
       <button type="submit">Search</button>
+      <button type="button" id="audit-agent-calls">Agent tool calls</button>
+      <button type="button" id="audit-clear">Clear</button>
     </form>
     <p class="form-error" role="alert" hidden></p>
     <div class="split"><div class="scroll"><table id="audit-table"><thead><tr><th scope="col">Seq</th><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th></tr></thead><tbody></tbody></table>
@@ -43,6 +54,11 @@ export async function mount (el, { path }) {
   const verifyOut = el.querySelector('#audit-verify-result')
   let filter = {}
   let cursor = null
+  const table = el.querySelector('#audit-table')
+  // a link may open the view filtered (the Context view links to an agent's calls)
+  for (const k of FIELDS) if (query.get(k)) form.elements[k].value = query.get(k)
+  const readForm = () => { filter = Object.fromEntries(FIELDS.map((k) => [k, form.elements[k].value.trim()])) }
+  readForm()
 
   async function search (append) {
     errorEl.hidden = true
@@ -67,10 +83,16 @@ export async function mount (el, { path }) {
 
   form.addEventListener('submit', (ev) => {
     ev.preventDefault()
-    const f = form.elements
-    filter = { actorId: f.actorId.value.trim(), action: f.action.value.trim(), targetType: f.targetType.value.trim(), targetId: f.targetId.value.trim(), outcome: f.outcome.value }
+    readForm()
     search(false)
   })
+  const searchWith = (values) => {
+    for (const k of FIELDS) form.elements[k].value = values[k] ?? ''
+    readForm()
+    search(false)
+  }
+  el.querySelector('#audit-agent-calls').addEventListener('click', () => searchWith(AGENT_CALLS))
+  el.querySelector('#audit-clear').addEventListener('click', () => searchWith({}))
   more.addEventListener('click', () => search(true))
   tbody.addEventListener('click', (ev) => { const b = ev.target.closest('[data-open]'); if (b) open(b.dataset.open) })
   detail.addEventListener('click', (ev) => {
@@ -94,6 +116,8 @@ export async function mount (el, { path }) {
   await search(false)
   if (path[0]) await open(path[0])
   const off = onLive('audit', ({ data: a }) => {
+    // the last entry the stream brought, shown or not: a reader (and the tests) can tell the view is current
+    table.dataset.liveSeq = String(a.seq)
     // the live rows are only added to the unfiltered view, newest first
     if (Object.values(filter).some(Boolean)) return
     if (tbody.querySelector(`[data-audit="${CSS.escape(a.id)}"]`)) return
