@@ -1,17 +1,16 @@
 // Prompts: the hub gathers what a model needs for a job into one message. triage_incident pulls a
 // service's state, recent checks, incidents, alerts and events; fleet_report summarises the fleet
 // over a window from the daily uptime rollups.
-import type { Fleet } from './tools.js'
-import { TOOLS } from './tools.js'
+import type { Fleet } from './tool-kit.js'
+import { describeService } from './tools/health.js'
 
 export const FLEET_WINDOWS = { '24h': 1, '7d': 7, '30d': 30 } as const
 export type FleetWindow = keyof typeof FLEET_WINDOWS
 
-const tool = (name: string) => TOOLS.find((t) => t.name === name)!
 const json = (v: unknown) => '```json\n' + JSON.stringify(v, null, 2) + '\n```'
 
 export async function triageIncident (fleet: Fleet, service: string): Promise<string> {
-  const detail = await tool('get_service').run({ service }, fleet, undefined as never)
+  const detail = await describeService(fleet, service)
   const [checks, incidents, alerts, events] = await Promise.all([
     fleet.health.history(service, { limit: 10 }),
     fleet.health.incidents(service, { limit: 5 }),

@@ -1,8 +1,9 @@
 // What agents can read as MCP resources: the fleet, one service (a template over the service names),
 // the active alerts and the context registry, as JSON. A client of the 2026-07-28 revision that
 // listens on a service's URI is told when its state changes (the plugin publishes the updates).
-import type { Fleet } from './tools.js'
-import { TOOLS } from './tools.js'
+import type { Fleet } from './tool-kit.js'
+import { describeService } from './tools/health.js'
+import { contextSnapshot } from './tools/context.js'
 
 export const RESOURCE_URIS = {
   fleet: 'mcp-server://fleet/services',
@@ -17,8 +18,6 @@ export const serviceUri = (name: string) => `mcp-server://services/${encodeURICo
 /** services a resources/list names one by one; the fleet resource has them all */
 export const LISTED_SERVICES_MAX = 500
 
-const tool = (name: string) => TOOLS.find((t) => t.name === name)!
-
 export async function readFleet (fleet: Fleet) {
   const r = fleet.health.checkServices()
   return {
@@ -31,11 +30,11 @@ export async function readFleet (fleet: Fleet) {
   }
 }
 
-export const readService = (fleet: Fleet, name: string) => tool('get_service').run({ service: name }, fleet, undefined as never)
+export const readService = (fleet: Fleet, name: string) => describeService(fleet, name)
 
 export const readAlerts = async (fleet: Fleet) => ({ alerts: await fleet.alerts.list({ state: 'active', limit: 200 }) })
 
-export const readContext = (fleet: Fleet) => tool('get_context').run({ limit: 50 }, fleet, undefined as never)
+export const readContext = (fleet: Fleet) => contextSnapshot(fleet, 50)
 
 /** the services a resources/list names, each as its own resource */
 export function listServices (fleet: Fleet) {
