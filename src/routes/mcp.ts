@@ -41,7 +41,7 @@ const NewToken = Type.Object({
 const AgentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) })
 const TokenParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }), tokenId: Type.String({ minLength: 1, maxLength: 100 }) })
 
-interface JsonRpcCall { method?: unknown, params?: { name?: unknown, arguments?: unknown, _meta?: Record<string, unknown> } }
+interface JsonRpcCall { method?: unknown, params?: { name?: unknown, arguments?: unknown, _meta?: Record<string, unknown> } | null }
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   // ── the agents' tokens (admin) ──
@@ -140,11 +140,20 @@ const mcpEndpoint: FastifyPluginAsyncTypebox = async (app) => {
       if (text !== undefined && text.length > 0) {
         try { message = JSON.parse(text); parsed = true } catch { /* the SDK answers the parse error */ }
       }
-      const caller = callerOf(req, message)
-      const name = message?.method === 'tools/call' ? message.params?.name : undefined
-      if (typeof name === 'string' && !app.mcp.runner.has(name)) {
-        // the SDK refuses it with a protocol error; the attempt still goes on the trail
-        await app.mcp.runner.call(name, message?.params?.arguments, caller)
+      const messages = Array.isArray(message) ? message as JsonRpcCall[] : [message]
+      const caller = callerOf(req, messages[0])
+      // The SDK refuses an unknown tool, or a malformed call, with a protocol error before any tool
+      // runs; the attempt still goes on the trail. Known tools are audited where they run.
+      for (const m of messages) {
+        if (m?.method !== 'tools/call') continue
+        const params = m.params
+        const name = params?.name
+        const args = params?.arguments
+        if (typeof name !== 'string' || (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args)))) {
+          await app.mcp.runner.refused(typeof name === 'string' ? name : '(none)', args, caller, 'malformed tools/call: params needs a name (string) and arguments (an object)')
+        } else if (!app.mcp.runner.has(name)) {
+          await app.mcp.runner.call(name, args, caller)
+        }
       }
 
       const headers = new Headers()

@@ -89,6 +89,11 @@ export function createToolRunner (opts: RunnerOptions) {
   return {
     has: (name: string) => byName.has(name),
 
+    /** Audits a tools/call the protocol layer refuses before any tool runs (a malformed one). */
+    async refused (name: string, rawArgs: unknown, caller: ToolCaller, reason: string): Promise<void> {
+      await audit(name, caller, rawArgs, 'failure', reason, performance.now(), true)
+    },
+
     /** Runs the call and audits it; answers once the entry is committed. */
     async call (name: string, rawArgs: unknown, caller: ToolCaller): Promise<ToolAnswer> {
       const startedAt = performance.now()
