@@ -16,9 +16,9 @@ export function pinnedNode (core, args, opts = {}) {
   return spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...opts })
 }
 
-/** Starts a server script; resolves with { url, stop } once it prints its listening address. */
-export function startServer (script, env = {}) {
-  const child = pinnedNode(0, [script], { env: { ...process.env, ...env } })
+/** Starts a server script (with `nodeArgs` before it, e.g. --cpu-prof); resolves with { url, stop } once it prints its listening address. */
+export function startServer (script, env = {}, nodeArgs = []) {
+  const child = pinnedNode(0, [...nodeArgs, script], { env: { ...process.env, ...env } })
   let out = ''
   let err = ''
   child.stderr.on('data', (d) => { err += d })
@@ -82,4 +82,4 @@ export function cpuSeconds (pid) {
 }
 
 /** Starts the hub (dist/server.js, which `npm start` runs) with `env`. */
-export const startHub = (env) => startServer(join(ROOT, 'dist/server.js'), env)
+export const startHub = (env, nodeArgs) => startServer(join(ROOT, 'dist/server.js'), env, nodeArgs)

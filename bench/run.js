@@ -6,6 +6,7 @@ import { runProbeBench } from './probe.js'
 import { runAuditBench } from './audit.js'
 import { runDashboardBench } from './dashboard.js'
 import { runPartsBench } from './parts.js'
+import { runMcpBench } from './mcp.js'
 
 const only = process.argv.slice(2)
 const suites = [
@@ -15,6 +16,7 @@ const suites = [
   ['scrape', runScrapeBench],
   ['probe', async () => { console.log('\n## probe'); return runProbeBench() }],
   ['dashboard', runDashboardBench],
+  ['mcp', runMcpBench],
   // last: it pins this process to core 1 for its load generator
   ['audit', async () => {
     const r = await runAuditBench()
