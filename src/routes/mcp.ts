@@ -162,7 +162,9 @@ const mcpEndpoint: FastifyPluginAsyncTypebox = async (app) => {
         headers.set(k, Array.isArray(v) ? v.join(', ') : v)
       }
       const aborted = new AbortController()
-      reply.raw.once('close', () => aborted.abort())
+      // a client gone before its answer cancels the work; the close that follows every finished answer
+      // does not (aborting costs a DOMException with its stack, about 2 % of a tools/call)
+      reply.raw.once('close', () => { if (!reply.raw.writableFinished) aborted.abort() })
       const request = new Request(`http://${req.host}${req.url}`, {
         method: req.method,
         headers,
