@@ -171,7 +171,8 @@ const mcpEndpoint: FastifyPluginAsyncTypebox = async (app) => {
         body: req.method === 'POST' && !parsed && text !== undefined ? text : undefined,
         signal: aborted.signal,
       })
-      const authInfo: CallerAuthInfo = { token: '', clientId: caller.actor.id, scopes: [...caller.scopes], extra: { caller } }
+      const one = !Array.isArray(message) && message?.method === 'tools/call' && typeof message.params?.name === 'string' && app.mcp.runner.has(message.params.name)
+      const authInfo: CallerAuthInfo = { token: '', clientId: caller.actor.id, scopes: [...caller.scopes], extra: { caller, ...(one ? { toolCall: message!.params!.name as string } : {}) } }
       const res = await app.mcp.handler.fetch(request, { authInfo, ...(parsed ? { parsedBody: message } : {}) })
 
       reply.code(res.status)

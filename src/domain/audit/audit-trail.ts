@@ -2,6 +2,7 @@
 // checkpoints, verifies, queries and exports. No Fastify here.
 import type { KeyObject } from 'node:crypto'
 import { monotonicFactory } from 'ulidx'
+import { pooledRandom } from '../shared/random.js'
 import type { Bus } from '../shared/bus.js'
 import type { AuditFilter } from '../../store/ports/audit.js'
 import type { Store } from '../../store/ports/store.js'
@@ -50,7 +51,7 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 export function createAuditService (opts: AuditServiceOptions) {
   const { store, bus, signingKey, trustedKeys, maxBatch, metadataMaxBytes, checkpointEvery } = opts
-  const nextId = monotonicFactory()
+  const nextId = monotonicFactory(pooledRandom())
   const appender = createChainAppender(store.audit)
   let lastCheckpointSeq = 0
   let lastAppendedSeq = 0

@@ -1,7 +1,7 @@
 // The event log: validates and normalises incoming events, stores them through the storage port,
 // and publishes what was stored. No Fastify here.
-import { randomFillSync } from 'node:crypto'
 import { monotonicFactory } from 'ulidx'
+import { pooledRandom } from '../shared/random.js'
 import type { Bus } from '../shared/bus.js'
 import type { EventFilter, NewEvent, StoredEvent } from '../../store/ports/events.js'
 import type { Store } from '../../store/ports/store.js'
@@ -24,19 +24,6 @@ export interface EventServiceOptions { store: Store, bus: Bus, maxBatch: number,
 export interface BatchOutcome {
   accepted: Array<{ index: number, id: string, duplicate: boolean }>
   rejected: Array<{ index: number, message: string }>
-}
-
-/**
- * Uniform random numbers in [0, 1) from a pool of crypto-random bytes: ulidx's default asks the system
- * for one byte per character, sixteen calls per id.
- */
-function pooledRandom (): () => number {
-  const pool = Buffer.alloc(4096)
-  let at = pool.length
-  return () => {
-    if (at === pool.length) { randomFillSync(pool); at = 0 }
-    return pool[at++] / 256
-  }
 }
 
 interface Prepared { row: NewEvent, payload: Record<string, unknown> }

@@ -59,6 +59,11 @@ export interface BuildOptions {
   version: string
   /** 2026-07-28 clients may listen for resource updates; 2025 clients are served statelessly, without a stream */
   era: 'legacy' | 'modern'
+  /**
+   * The request is a tools/call of this tool: only it is registered (a fifth of the instance's cost;
+   * the capabilities stay those of the whole server)
+   */
+  onlyTool?: string
 }
 
 function needRead (caller: ToolCaller) {
@@ -81,6 +86,7 @@ export function buildMcpServer (o: BuildOptions): McpServer {
   }
 
   for (const tool of TOOLS) {
+    if (o.onlyTool !== undefined && tool.name !== o.onlyTool) continue
     const schemas = TOOL_SCHEMAS.get(tool.name)!
     server.registerTool(tool.name, {
       title: tool.title,
@@ -90,6 +96,8 @@ export function buildMcpServer (o: BuildOptions): McpServer {
       annotations: { title: tool.title, ...tool.annotations },
     }, (async (args: unknown, ctx: ServerContext) => await runner.call(tool.name, args, callerOf(ctx))) as never)
   }
+
+  if (o.onlyTool !== undefined) return server
 
   server.registerResource('fleet', RESOURCE_URIS.fleet, {
     title: 'The fleet',

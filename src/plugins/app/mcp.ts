@@ -22,7 +22,13 @@ declare module 'fastify' {
 }
 
 /** how the route hands the caller to the per-request server: inside the SDK's pass-through authInfo */
-export interface CallerAuthInfo { token: string, clientId: string, scopes: string[], extra: { caller: ToolCaller } }
+export interface CallerAuthInfo {
+  token: string
+  clientId: string
+  scopes: string[]
+  /** the caller; and when the request is one tools/call of a known tool, its name (only it is registered) */
+  extra: { caller: ToolCaller, toolCall?: string }
+}
 
 export default fp(async (app) => {
   const { config, bus } = app
@@ -42,10 +48,10 @@ export default fp(async (app) => {
     onError: (err, tool) => app.log.error({ err, tool }, 'an MCP tool failed'),
   })
   const handler = createMcpHandler((ctx) => {
-    const caller = (ctx.authInfo as CallerAuthInfo | undefined)?.extra?.caller
+    const extra = (ctx.authInfo as CallerAuthInfo | undefined)?.extra
     // the route always passes one; a request without would be a wiring bug, not an anonymous call
-    if (!caller) throw new Error('MCP request without an authenticated caller')
-    return buildMcpServer({ fleet, runner, caller, version, era: ctx.era })
+    if (!extra?.caller) throw new Error('MCP request without an authenticated caller')
+    return buildMcpServer({ fleet, runner, caller: extra.caller, version, era: ctx.era, onlyTool: extra.toolCall })
   }, {
     legacy: 'stateless',
     maxSubscriptions: config.mcpMaxSubscriptions,
