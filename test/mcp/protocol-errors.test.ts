@@ -49,3 +49,12 @@ t.test('malformed messages get JSON-RPC errors or 4xx, never a 5xx', async (t) =
   for (const e of refused) t.match(e, { outcome: 'failure', reason: /^malformed tools\/call/, actor: { type: 'user', id: 'admin' } })
   t.same(refused.map((e: { tool: string }) => e.tool).sort(), ['(none)', '(none)', 'check_services', 'check_services'])
 })
+
+t.test('an unknown tool with a huge name is audited with the name bounded', async (t) => {
+  const { base, mcpUrl } = await startHub(t)
+  const res = await fetch(mcpUrl, { method: 'POST', headers, body: call({ name: 'n'.repeat(100_000), arguments: {} }) })
+  t.match(await res.text(), /"error":\{"code":-32602/)
+  const [entry] = (await admin(base, 'GET', '/audit?action=mcp.tool_call')).body.entries
+  t.equal(entry.target.id.length, 201, 'the first 200 characters and an ellipsis')
+  t.ok(entry.reason.length <= 2001)
+})

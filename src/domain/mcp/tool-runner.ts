@@ -71,7 +71,10 @@ export function createToolRunner (opts: RunnerOptions) {
   const argumentsMaxBytes = opts.argumentsMaxBytes ?? 4096
   const byName = new Map(opts.tools.map((t) => [t.name as string, { tool: t, check: compileValidator<Record<string, unknown>>(t.input) as Validator<Record<string, unknown>> }]))
 
-  async function audit (name: string, caller: ToolCaller, rawArgs: unknown, outcome: Outcome, reason: string | null, startedAt: number, isError: boolean) {
+  async function audit (called: string, caller: ToolCaller, rawArgs: unknown, outcome: Outcome, reason: string | null, startedAt: number, isError: boolean) {
+    // an unknown tool's name is the caller's text: bounded like the rest of what it sent
+    const name = called.length > 200 ? called.slice(0, 200) + '…' : called
+    if (reason !== null && reason.length > 2000) reason = reason.slice(0, 2000) + '…'
     const kept = auditedArguments(rawArgs, argumentsMaxBytes)
     const argumentsHash = 'sha256:' + createHash('sha256').update(canonicalize(kept ?? {}) ?? '').digest('hex')
     await record(caller.actor, TOOL_CALL_ACTION, { type: 'tool', id: name }, outcome,
