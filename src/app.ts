@@ -3,6 +3,7 @@
 // src/http/plugin-order.ts). server.ts starts it; tests build it.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { lookup as dnsLookup } from 'node:dns'
 import { readFileSync } from 'node:fs'
 import type { Config } from './config.js'
 import { orderPlugins, pluginMeta } from './http/plugin-order.js'
@@ -13,6 +14,7 @@ import cors from './plugins/external/cors.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import swagger from './plugins/external/swagger.js'
 import configPlugin from './plugins/app/config.js'
+import outboundPlugin from './plugins/app/outbound.js'
 import errorsPlugin from './plugins/app/errors.js'
 import storePlugin from './plugins/app/store.js'
 import busPlugin from './plugins/app/bus.js'
@@ -53,8 +55,8 @@ import { notifierSchemas } from './schemas/notifier.js'
  * transitions). A dependency on a later stage, or on nothing listed, stops the start.
  */
 const STAGES = [
-  // the validated config, which every plugin reads
-  [configPlugin],
+  // the validated config, which every plugin reads, and the outbound guard probes and channels share
+  [configPlugin, outboundPlugin],
   // ecosystem plugins (thin wrappers in plugins/external); swagger collects every route registered after it
   [sensible, helmet, cors, rateLimit, swagger],
   // ours, each decorating the app with one object
@@ -77,6 +79,8 @@ export function registrationOrder () {
 export interface BuildOptions {
   /** pino options or false; the server passes its logger config, tests usually none */
   logger?: FastifyServerOptions['logger']
+  /** DNS for probes and channels (dns.lookup-compatible); tests map names onto refused addresses with it */
+  lookup?: typeof dnsLookup
 }
 
 export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
@@ -107,7 +111,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   for (const s of [...sharedSchemas, ...healthSchemas, ...auditSchemas, ...contextSchemas, ...notifierSchemas, ...metricsSchemas]) app.addSchema(s)
 
   try {
-    await registerAll(app, config)
+    await registerAll(app, config, opts)
   } catch (err) {
     // a plugin failed to start (a bad config-file service, say): release what the others opened
     await app.close().catch(() => {})
@@ -116,10 +120,11 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   return app
 }
 
-async function registerAll (app: FastifyInstance, config: Config) {
+async function registerAll (app: FastifyInstance, config: Config, opts: BuildOptions) {
   for (const plugin of registrationOrder()) {
-    // config is the one plugin with options
+    // config and outbound are the plugins with options
     if (plugin === configPlugin) await app.register(configPlugin, { config })
+    else if (plugin === outboundPlugin) await app.register(outboundPlugin, { lookup: opts.lookup })
     else await app.register(plugin as Parameters<FastifyInstance['register']>[0])
   }
 }

@@ -46,6 +46,10 @@ export const ConfigSchema = Type.Object({
   healthScheduler: Type.Boolean({ default: true }),
   probeConcurrency: Type.Integer({ minimum: 1, maximum: 10_000, default: 256 }),
   probeAllow: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  /** hosts, *.suffixes, IPs, CIDRs notification channels may reach; empty: any address not refused */
+  channelAllow: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  /** IPs and CIDRs refused (in every encoding) to probes and channels, on top of the metadata addresses */
+  outboundDeny: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
   probeConnectTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
   checksRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 7 }),
   rollupsRetentionDays: Type.Number({ minimum: 400, default: 400 }),
@@ -116,6 +120,8 @@ const ENV: Array<[string, keyof Config, Kind]> = [
   ['MCP_HEALTH_SCHEDULER', 'healthScheduler', 'bool'],
   ['MCP_PROBE_CONCURRENCY', 'probeConcurrency', 'int'],
   ['MCP_PROBE_ALLOW', 'probeAllow', 'list'],
+  ['MCP_CHANNEL_ALLOW', 'channelAllow', 'list'],
+  ['MCP_OUTBOUND_DENY', 'outboundDeny', 'list'],
   ['MCP_PROBE_CONNECT_TIMEOUT_MS', 'probeConnectTimeoutMs', 'int'],
   ['MCP_CHECKS_RETENTION_DAYS', 'checksRetentionDays', 'number'],
   ['MCP_ROLLUPS_RETENTION_DAYS', 'rollupsRetentionDays', 'number'],

@@ -3,6 +3,7 @@
 // Light: no network modules here.
 import { compileValidator } from '../shared/validation.js'
 import { invalid } from '../shared/errors.js'
+import { canonicalHost, isMetadataAddress } from '../shared/target-guard.js'
 import { isTimeZone } from './maintenance-windows.js'
 import {
   AlertRule, CHANNEL_TYPES, EmailChannel, AlertmanagerChannel, MaintenanceWindow, SlackChannel, WebhookChannel,
@@ -32,6 +33,10 @@ export function validateChannel (body: unknown, prefix: string): ChannelT {
     const why = refusedUrl(c.url)
     if (why) throw invalid(`${prefix}/url ${why}`)
   }
+  if (c.type === 'email') {
+    const why = refusedHost(c.host)
+    if (why) throw invalid(`${prefix}/host ${why}`)
+  }
   return c
 }
 
@@ -56,14 +61,21 @@ export function validateSilence (body: unknown): SilenceInputT {
   return body
 }
 
-const METADATA_HOSTS = new Set(['169.254.169.254', 'metadata.google.internal', '[fd00:ec2::254]', '100.100.100.200'])
-/** Cloud metadata endpoints are never a notification target. */
+const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata'])
+/**
+ * Cloud metadata endpoints are never a notification target: refused here when written literally, in any
+ * encoding; names that resolve to them are refused at send time by the outbound guard.
+ */
+function refusedHost (host: string): string | null {
+  const h = canonicalHost(host)
+  return METADATA_NAMES.has(h) || isMetadataAddress(h) ? 'points at a cloud metadata address, which is refused' : null
+}
+
 export function refusedUrl (url: string): string | null {
   let u: URL
   try { u = new URL(url) } catch { return 'is not a valid URL' }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'must be http:// or https://'
-  if (METADATA_HOSTS.has(u.hostname)) return 'points at a cloud metadata address, which is refused'
-  return null
+  return refusedHost(u.hostname)
 }
 
 export interface NotifierConfigSections { channels?: unknown[], rules?: unknown[], maintenance?: unknown[] }

@@ -9,6 +9,7 @@ import { openCatalogue } from './catalogue.js'
 import { channelKind, maintenanceKind, ruleKind, silenceKind } from './definition-kinds.js'
 import { validateNotifierConfig } from './definitions.js'
 import { createOutboxWorker, type OutboxSettings } from './outbox-worker.js'
+import type { ResolveHost } from './adapters/senders.js'
 import { trackStoreWrites } from './store-writes.js'
 import type { NotifierStore } from '../../store/ports/notifier.js'
 import type { AlertRuleT, ChannelT, MaintenanceWindowT } from '../../schemas/notifier.js'
@@ -24,6 +25,8 @@ export interface NotifierOptions {
   store: NotifierStore
   bus: Bus
   dispatcher: Dispatcher
+  /** one checked address for an SMTP host (the outbound guard's resolver) */
+  resolveHost: ResolveHost
   log: { info (o: object, m: string): void, warn (o: object, m: string): void, error (o: object, m: string): void }
   settings: NotifierSettings
   fromConfig: { channels?: ChannelT[], rules?: AlertRuleT[], maintenance?: MaintenanceWindowT[] }
@@ -39,6 +42,7 @@ export async function createNotifier (opts: NotifierOptions) {
   const worker = createOutboxWorker({
     store,
     dispatcher: opts.dispatcher,
+    resolveHost: opts.resolveHost,
     log,
     settings,
     writes,
