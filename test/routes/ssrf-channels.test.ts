@@ -5,6 +5,11 @@
 // target answered. Control cases show that the same listener is reached when the guard lets it be.
 import t from 'tap'
 import { createServer } from 'node:http'
+import https from 'node:https'
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createSecureContext, type SecureContext } from 'node:tls'
 import type { AddressInfo } from 'node:net'
 import { SMTPServer } from 'smtp-server'
 import type { lookup as dnsLookup } from 'node:dns'
@@ -65,7 +70,7 @@ const TYPES = ['webhook', 'slack', 'alertmanager', 'email'] as const
 type ChannelType = typeof TYPES[number]
 
 /** A channel of `type` aimed at `host` (as written in a host field) and `port`. */
-function channel (type: ChannelType, id: string, host: string, port: number) {
+function channel (type: ChannelType, id: string, host: string, port: number): Record<string, unknown> & { id: string } {
   const base = `http://${urlHost(host)}:${port}`
   switch (type) {
     case 'webhook': return { id, type, url: `${base}/hook` }
@@ -76,7 +81,7 @@ function channel (type: ChannelType, id: string, host: string, port: number) {
 }
 
 type App = Awaited<ReturnType<typeof hub>>
-async function createAndTest (app: App, body: ReturnType<typeof channel>) {
+async function createAndTest (app: App, body: Record<string, unknown> & { id: string }) {
   const created = await app.inject({ method: 'POST', url: '/notifications/channels', headers: adminHeaders, payload: body })
   if (created.statusCode !== 201) throw new Error(`creating ${body.id}: ${created.statusCode} ${created.body}`)
   const res = await app.inject({ method: 'POST', url: `/notifications/channels/${body.id}/test`, headers: adminHeaders })
@@ -238,4 +243,32 @@ t.test('the prober: every encoding refused at definition, names at probe time, r
 t.test('a bad MCP_OUTBOUND_DENY or MCP_CHANNEL_ALLOW fails the start, naming the variable', async (t) => {
   await t.rejects(buildApp(testConfig(tempDir(t), { outboundDeny: ['intranet.example'] })), { name: 'ConfigError', message: /MCP_OUTBOUND_DENY/ })
   await t.rejects(buildApp(testConfig(tempDir(t), { channelAllow: ['10.0.0.0/40'] })), { name: 'ConfigError', message: /MCP_CHANNEL_ALLOW: "10.0.0.0\/40"/ })
+})
+
+t.test('TLS keeps the configured name: SNI and certificate checks use it, not the checked IP', async (t) => {
+  const dir = tempDir(t)
+  const keyFile = join(dir, 'key.pem')
+  const certFile = join(dir, 'cert.pem')
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile,
+    '-days', '30', '-subj', '/CN=receiver.test', '-addext', 'subjectAltName=DNS:receiver.test'], { stdio: 'ignore' })
+  const key = readFileSync(keyFile)
+  const cert = readFileSync(certFile)
+  const sni: string[] = []
+  const SNICallback = (name: string, cb: (err: Error | null, ctx?: SecureContext) => void) => { sni.push(`${name}`); cb(null, createSecureContext({ key, cert })) }
+  const web = https.createServer({ key, cert, SNICallback }, (_req, res) => res.end('ok'))
+  await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { web.closeAllConnections(); web.close(() => resolve()) }))
+  const mail = new SMTPServer({ secure: true, key, cert, SNICallback, logger: false, disabledCommands: ['AUTH'] })
+  mail.on('error', () => {}) // the client refusing the self-signed certificate closes the connection mid-handshake
+  await new Promise<void>((resolve) => mail.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => mail.close(() => resolve())))
+
+  const app = await guarded(t)
+  const webResult = (await createAndTest(app, { id: 'tls-hook', type: 'webhook', url: `https://receiver.test:${(web.address() as AddressInfo).port}/hook` })).result
+  const mailPort = (mail.server.address() as AddressInfo).port
+  const mailResult = (await createAndTest(app, { id: 'tls-mail', type: 'email', host: 'receiver.test', port: mailPort, tls: 'implicit', from: 'mcp@example.test', to: ['oncall@example.test'] })).result
+  t.same(sni, ['receiver.test', 'receiver.test'], 'both connections named receiver.test in their TLS hello, though made to 127.0.0.1')
+  // the test's certificate is self-signed: verification against the name runs, and refuses it
+  t.match(webResult, { ok: false, statusCode: null, error: /^TLS failed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)$/ })
+  t.match(mailResult, { ok: false, statusCode: null, error: /^TLS failed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)$/ })
 })

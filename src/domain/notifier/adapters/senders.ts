@@ -33,8 +33,8 @@ export function failureReason (err: unknown, timeoutMs: number): string {
 
 /** The first error code in an error or its causes: a constant such as ECONNRESET, never free text. */
 function codeOf (err: unknown): string | undefined {
-  for (let e = err as { code?: unknown, cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
-    if (typeof e.code === 'string' && /^[A-Z0-9_]{2,40}$/.test(e.code)) return e.code
+  for (let e = err as { code?: unknown, originalCode?: unknown, cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+    for (const c of [e.originalCode, e.code]) if (typeof c === 'string' && /^[A-Z0-9_]{2,40}$/.test(c)) return c
   }
   return undefined
 }

@@ -10,8 +10,10 @@ function codesOf (err: unknown): string[] {
   const walk = (e: unknown) => {
     if (!e || typeof e !== 'object' || seen.has(e)) return
     seen.add(e)
-    const x = e as { code?: unknown, name?: unknown, cause?: unknown, errors?: unknown[] }
+    const x = e as { code?: unknown, originalCode?: unknown, name?: unknown, cause?: unknown, errors?: unknown[] }
     if (typeof x.code === 'string') codes.push(x.code)
+    // nodemailer puts its own code (ESOCKET) in front of the system's
+    if (typeof x.originalCode === 'string') codes.push(x.originalCode)
     if (typeof x.name === 'string') codes.push(x.name)
     walk(x.cause)
     if (Array.isArray(x.errors)) x.errors.forEach(walk)
