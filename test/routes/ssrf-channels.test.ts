@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net'
 import { SMTPServer } from 'smtp-server'
 import type { lookup as dnsLookup } from 'node:dns'
 import { buildApp } from '../../src/app.js'
-import type { Config } from '../../src/config.js'
+import { loadConfig, type Config } from '../../src/config.js'
 import { createProber } from '../../src/domain/health/adapters/prober.js'
 import { createTargetGuard } from '../../src/domain/shared/target-guard.js'
 import { adminHeaders, tempDir, testConfig } from '../helper.js'
@@ -240,7 +240,11 @@ t.test('the prober: every encoding refused at definition, names at probe time, r
   t.equal(listener.accepted(), 0, `no probe reached ${DENIED}`)
 })
 
-t.test('a bad MCP_OUTBOUND_DENY or MCP_CHANNEL_ALLOW fails the start, naming the variable', async (t) => {
+t.test('MCP_CHANNEL_ALLOW and MCP_OUTBOUND_DENY are comma-separated lists; a bad entry fails the start, naming the variable', async (t) => {
+  const config = loadConfig({ env: { MCP_CHANNEL_ALLOW: 'hooks.slack.com, *.example.com,10.1.0.0/16', MCP_OUTBOUND_DENY: '10.0.0.0/8,fd00::/8' }, overrides: { dataDir: tempDir(t), adminPassword: 'test-password-123' } })
+  t.same(config.channelAllow, ['hooks.slack.com', '*.example.com', '10.1.0.0/16'])
+  t.same(config.outboundDeny, ['10.0.0.0/8', 'fd00::/8'])
+  t.same(loadConfig({ env: {}, overrides: { dataDir: tempDir(t), adminPassword: 'test-password-123' } }).outboundDeny, [], 'empty by default')
   await t.rejects(buildApp(testConfig(tempDir(t), { outboundDeny: ['intranet.example'] })), { name: 'ConfigError', message: /MCP_OUTBOUND_DENY/ })
   await t.rejects(buildApp(testConfig(tempDir(t), { channelAllow: ['10.0.0.0/40'] })), { name: 'ConfigError', message: /MCP_CHANNEL_ALLOW: "10.0.0.0\/40"/ })
 })
