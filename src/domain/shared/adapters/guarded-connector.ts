@@ -47,7 +47,7 @@ export function createGuardedConnector (opts: GuardedConnectorOptions) {
 
   const baseConnect = buildConnector({ timeout: opts.connectTimeoutMs, lookup, ...(opts.tls ?? {}) } as buildConnector.BuildOptions)
 
-  /** undici's connector for the probe agent */
+  /** undici's connector, for the prober's agent and the notifier's */
   const connect: buildConnector.connector = (options, callback) => {
     const refused = guard.refuseHost(options.hostname)
     if (refused) { callback(new BlockedTargetError(refused), null); return }
