@@ -79,11 +79,15 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
 }
 
+/** JSON lines with level names ("level":"error"), so `docker compose logs mcp-server | grep -i error` finds errors. */
+export const LEVEL_NAMES = { level: (label: string) => ({ level: label }) }
+
 export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
-    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}),
+    // pino-pretty reads pino's numeric levels; JSON output (not a terminal) carries the names
+    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : { formatters: LEVEL_NAMES }),
   }
 }
 
@@ -97,8 +101,13 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     bodyLimit: config.bodyLimit,
     requestTimeout: 30_000,
     ajv: AJV_OPTIONS,
+    // Fastify's own per-request lines are at info; ours below are at debug, so a normal run is quiet
+    disableRequestLogging: true,
     ...(https ? { https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addHook('onRequest', (req, _reply, done) => { req.log.debug({ req }, 'incoming request'); done() })
+  app.addHook('onResponse', (req, reply, done) => { req.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed'); done() })
 
   // The API speaks JSON only: other bodies get 415 rather than reaching a handler as a string.
   app.removeContentTypeParser('text/plain')
