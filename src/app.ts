@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import type { Config } from './config.js'
 import { orderPlugins, pluginMeta } from './http/plugin-order.js'
 import { AJV_OPTIONS } from './http/validation.js'
+import { QuietRequestLog } from './http/request-log.js'
 import sensible from './plugins/external/sensible.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
@@ -31,6 +32,7 @@ import mcpPlugin from './plugins/app/mcp.js'
 import docsRoutes from './routes/docs.js'
 import healthRoutes from './routes/health.js'
 import eventRoutes from './routes/events.js'
+import alertmanagerRoutes from './routes/alertmanager.js'
 import serviceRoutes from './routes/services.js'
 import auditRoutes from './routes/audit.js'
 import contextRoutes from './routes/context.js'
@@ -63,7 +65,7 @@ const STAGES = [
   // everything that adds routes, after every plugin: their onRoute hooks (the auth guard and OpenAPI
   // security, security headers, rate limits, request durations) and the document must see each route,
   // and the error handler must be set before a route's scope is created
-  [docsRoutes, healthRoutes, eventRoutes, serviceRoutes, auditRoutes, contextRoutes, backupRoutes,
+  [docsRoutes, healthRoutes, eventRoutes, alertmanagerRoutes, serviceRoutes, auditRoutes, contextRoutes, backupRoutes,
     notifierRoutes, metricsRoutes, streamRoutes, mcpRoutes, dashboardPlugin],
 ]
 
@@ -101,13 +103,9 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     bodyLimit: config.bodyLimit,
     requestTimeout: 30_000,
     ajv: AJV_OPTIONS,
-    // Fastify's own per-request lines are at info; ours below are at debug, so a normal run is quiet
-    disableRequestLogging: true,
+    logController: new QuietRequestLog(),
     ...(https ? { https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
-
-  app.addHook('onRequest', (req, _reply, done) => { req.log.debug({ req }, 'incoming request'); done() })
-  app.addHook('onResponse', (req, reply, done) => { req.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed'); done() })
 
   // The API speaks JSON only: other bodies get 415 rather than reaching a handler as a string.
   app.removeContentTypeParser('text/plain')
