@@ -15,7 +15,7 @@ t.test('admin only, bad input named, nothing half-stored, config objects read-on
   }
   const cases: Array<[string, string, unknown, RegExp]> = [
     ['POST', '/notifications/rules', { id: 'Bad Id', channels: ['file-hook'] }, /body\/id/],
-    ['POST', '/notifications/rules', { id: 'r', channels: 'file-hook' }, /body\/channels/],
+    ['POST', '/notifications/rules', { id: 'r', channels: ['Not An Id'] }, /body\/channels/],
     ['POST', '/notifications/rules', { id: 'r', enabled: 'yes' }, /body\/enabled/],
     ['POST', '/notifications/rules', { id: 'r', channels: ['file-hook'], kind: 'sometimes' }, /body\/kind/],
     ['POST', '/notifications/rules', { id: 'r', channels: ['file-hook'], extra: 1 }, /extra|additional/],
