@@ -105,6 +105,7 @@ t.test('the receiver: auth as ingest, bad bodies named with 400, nothing half-st
     [{ ...body, alerts: [] }, /body\/alerts/],
     [{ ...body, alerts: [alert, { ...alert, status: 'pending' }] }, /body\/alerts\/1\/status/],
     [{ ...body, alerts: [{ ...alert, labels: 'x' }] }, /body\/alerts\/0\/labels/],
+    [{ ...body, alerts: [{ ...alert, startsAt: 'yesterday' }] }, /body\/alerts\/0\/startsAt/],
   ] as Array<[unknown, RegExp]>) {
     const res = await app.inject({ method: 'POST', url: '/events/alertmanager', headers: auth, payload: bad as object })
     t.equal(res.statusCode, 400, JSON.stringify(bad).slice(0, 80))
