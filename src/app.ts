@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import type { Config } from './config.js'
 import { orderPlugins, pluginMeta } from './http/plugin-order.js'
 import { AJV_OPTIONS } from './http/validation.js'
+import { QuietRequestLog } from './http/request-log.js'
 import sensible from './plugins/external/sensible.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
@@ -33,6 +34,7 @@ import mcpPlugin from './plugins/app/mcp.js'
 import docsRoutes from './routes/docs.js'
 import healthRoutes from './routes/health.js'
 import eventRoutes from './routes/events.js'
+import alertmanagerRoutes from './routes/alertmanager.js'
 import serviceRoutes from './routes/services.js'
 import auditRoutes from './routes/audit.js'
 import contextRoutes from './routes/context.js'
@@ -65,7 +67,7 @@ const STAGES = [
   // everything that adds routes, after every plugin: their onRoute hooks (the auth guard and OpenAPI
   // security, security headers, rate limits, request durations) and the document must see each route,
   // and the error handler must be set before a route's scope is created
-  [docsRoutes, healthRoutes, eventRoutes, serviceRoutes, auditRoutes, contextRoutes, backupRoutes,
+  [docsRoutes, healthRoutes, eventRoutes, alertmanagerRoutes, serviceRoutes, auditRoutes, contextRoutes, backupRoutes,
     notifierRoutes, metricsRoutes, streamRoutes, mcpRoutes, dashboardPlugin],
 ]
 
@@ -83,11 +85,15 @@ export interface BuildOptions {
   lookup?: typeof dnsLookup
 }
 
+/** JSON lines with level names ("level":"error"), so `docker compose logs mcp-server | grep -i error` finds errors. */
+export const LEVEL_NAMES = { level: (label: string) => ({ level: label }) }
+
 export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
-    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}),
+    // pino-pretty reads pino's numeric levels; JSON output (not a terminal) carries the names
+    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : { formatters: LEVEL_NAMES }),
   }
 }
 
@@ -101,6 +107,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     bodyLimit: config.bodyLimit,
     requestTimeout: 30_000,
     ajv: AJV_OPTIONS,
+    logController: new QuietRequestLog(),
     ...(https ? { https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
 

@@ -42,7 +42,7 @@ export function validateChannel (body: unknown, prefix: string): ChannelT {
 
 export function validateRule (body: unknown, prefix: string): AlertRuleT {
   if (!ruleValidator.check(body)) throw invalid(ruleValidator.firstError(body, prefix)!)
-  return { ...body, kind: body.kind ?? 'service', severities: body.severities ?? ['critical', 'warning'], threshold: body.threshold ?? 0 }
+  return { ...body, kind: body.kind ?? 'service', severities: body.severities ?? ['critical', 'warning'], channels: body.channels ?? [], enabled: body.enabled ?? true, threshold: body.threshold ?? 0 }
 }
 
 export function validateMaintenance (body: unknown, prefix: string): MaintenanceWindowT {
@@ -90,7 +90,7 @@ export function validateNotifierConfig (c: NotifierConfigSections): { channels: 
   const channels = unique((c.channels ?? []).map((x, i) => validateChannel(x, `channels/${i}`)), 'channels')
   const ids = new Set(channels.map((x) => x.id))
   const rules = unique((c.rules ?? []).map((x, i) => validateRule(x, `alertRules/${i}`)), 'alertRules')
-  rules.forEach((r, i) => r.channels.forEach((ch, j) => { if (!ids.has(ch)) throw invalid(`alertRules/${i}/channels/${j}: no channel "${ch}"`) }))
+  rules.forEach((r, i) => (r.channels ?? []).forEach((ch, j) => { if (!ids.has(ch)) throw invalid(`alertRules/${i}/channels/${j}: no channel "${ch}"`) }))
   const maintenance = unique((c.maintenance ?? []).map((x, i) => validateMaintenance(x, `maintenanceWindows/${i}`)), 'maintenanceWindows')
   return { channels, rules, maintenance }
 }

@@ -53,6 +53,8 @@ export default fp(async (app) => {
     throw err
   }
   app.decorate('notifier', notifier)
+  const delivery = notifier.deliveryStatus()
+  if (!delivery.delivering) app.log.warn({ undeliveredRules: delivery.undeliveredRules }, delivery.message)
 
   // Retention of the delivery log, finished messages, resolved alerts and ended silences; pending messages are kept
   // (they end by success or by MCP_NOTIFIER_MAX_AGE_MS).
