@@ -48,6 +48,18 @@ const SEVERITY_WORDS = `${SEVERITIES[0]} … ${SEVERITIES[SEVERITIES.length - 1]
 /** UTF-8 bytes of a JSON text, counted only when it could be over `max` (a UTF-16 unit is at most 3 bytes). */
 const jsonBytes = (json: string, max: number) => json.length * 3 <= max ? 0 : Buffer.byteLength(json)
 
+/** Why the body's time or timestamp is refused, if it is. */
+function producerTimeError (item: unknown, path: string): string | undefined {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return undefined
+  for (const field of ['time', 'timestamp'] as const) {
+    const value = (item as Record<string, unknown>)[field]
+    if (value === undefined) continue
+    const parsed = parseProducerTime(value)
+    if (typeof parsed === 'string') return `${path}/${field} ${parsed}`
+  }
+  return undefined
+}
+
 export function createEventService (opts: EventServiceOptions) {
   const { store, bus, maxBatch, maxEventBytes, maxAttributes, maxAttributesBytes } = opts
   const nextId = monotonicFactory(pooledRandom())
@@ -73,6 +85,9 @@ export function createEventService (opts: EventServiceOptions) {
 
   /** Validates one item; returns the row to store or the reason it is refused. */
   function prepare (item: unknown, path: string, receivedAt: number): Prepared | string {
+    // the time first: its parser says what is wrong with it better than the schema's union can
+    const timeError = producerTimeError(item, path)
+    if (timeError) return timeError
     if (!validator.check(item)) return validator.firstError(item, path)!
     let severity = null
     if (item.severity !== undefined) {
