@@ -65,7 +65,8 @@ export const ModelInput = input('Model', modelFields)
 // the original design's agent {id, type, status} has no name: it defaults to the id
 export const AgentInput = input('Agent', { ...agentFields, name: Type.Optional(Text(200, 'default: the id')) })
 export const TaskInput = input('Task', taskInputFields, {
-  timestamp: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Integer()], {
+  // the integer first: Ajv coerces body values, and string-first would turn epoch milliseconds into text
+  timestamp: Type.Optional(Type.Union([Type.Integer(), Type.String({ minLength: 1, maxLength: 64 })], {
     description: "the producer's time of the task (the original design's field): epoch milliseconds or RFC 3339; stored as reportedAt",
   })),
 })
