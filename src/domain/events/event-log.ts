@@ -48,16 +48,14 @@ const SEVERITY_WORDS = `${SEVERITIES[0]} … ${SEVERITIES[SEVERITIES.length - 1]
 /** UTF-8 bytes of a JSON text, counted only when it could be over `max` (a UTF-16 unit is at most 3 bytes). */
 const jsonBytes = (json: string, max: number) => json.length * 3 <= max ? 0 : Buffer.byteLength(json)
 
-/** Why the body's time or timestamp is refused, if it is. */
-function producerTimeError (item: unknown, path: string): string | undefined {
-  if (item === null || typeof item !== 'object' || Array.isArray(item)) return undefined
-  for (const field of ['time', 'timestamp'] as const) {
-    const value = (item as Record<string, unknown>)[field]
-    if (value === undefined) continue
-    const parsed = parseProducerTime(value)
-    if (typeof parsed === 'string') return `${path}/${field} ${parsed}`
-  }
-  return undefined
+/** The body's time (sent as time or timestamp), null when none; or why it is refused. */
+function producerTimeOf (item: unknown, path: string): { text: string | null } | string {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return { text: null }
+  const { time, timestamp } = item as Record<string, unknown>
+  if (time !== undefined && timestamp !== undefined) return `${path}/timestamp and ${path}/time are the same field; send one`
+  if (time === undefined && timestamp === undefined) return { text: null }
+  const parsed = parseProducerTime(time ?? timestamp)
+  return typeof parsed === 'string' ? `${path}/${time !== undefined ? 'time' : 'timestamp'} ${parsed}` : parsed
 }
 
 export function createEventService (opts: EventServiceOptions) {
@@ -86,22 +84,13 @@ export function createEventService (opts: EventServiceOptions) {
   /** Validates one item; returns the row to store or the reason it is refused. */
   function prepare (item: unknown, path: string, receivedAt: number): Prepared | string {
     // the time first: its parser says what is wrong with it better than the schema's union can
-    const timeError = producerTimeError(item, path)
-    if (timeError) return timeError
+    const time = producerTimeOf(item, path)
+    if (typeof time === 'string') return time
     if (!validator.check(item)) return validator.firstError(item, path)!
     let severity = null
     if (item.severity !== undefined) {
       severity = severityFrom(item.severity) ?? null
       if (!severity) return `${path}/severity must be one of ${SEVERITY_WORDS}`
-    }
-    if (item.time !== undefined && item.timestamp !== undefined) return `${path}/timestamp and ${path}/time are the same field; send one`
-    const timeField = item.time !== undefined ? 'time' : 'timestamp'
-    const timeValue = item.time ?? item.timestamp
-    let time: string | null = null
-    if (timeValue !== undefined) {
-      const parsed = parseProducerTime(timeValue)
-      if (typeof parsed === 'string') return `${path}/${timeField} ${parsed}`
-      time = parsed.text
     }
     if (exceedsJsonDepth(item.payload)) return `${path}/payload ${depthMessage()}`
     const attrs = attributesOf(item as EventInputT & Record<string, unknown>, path)
@@ -114,7 +103,7 @@ export function createEventService (opts: EventServiceOptions) {
       type: item.type,
       source: item.source ?? null,
       severity,
-      time,
+      time: time.text,
       producerId: item.id ?? null,
       traceparent: item.traceparent ?? null,
       payloadJson,

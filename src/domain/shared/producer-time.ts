@@ -6,6 +6,9 @@
 export const PRODUCER_TIME_MIN = 0
 export const PRODUCER_TIME_MAX = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
 
+/** by month, 1-based; February of a common year */
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/
 
 export interface ProducerTime {
@@ -29,9 +32,8 @@ export function parseProducerTime (value: unknown): ProducerTime | string {
   const offsetHours = m[8] ? Number(m[8]) : 0
   const offsetMinutes = m[9] ? Number(m[9]) : 0
   // Date.parse rolls 30 February over into March: check the calendar first
-  const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate()
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
-  const lastDay = month === 2 ? (leap ? 29 : 28) : daysInMonth
+  const lastDay = month === 2 && leap ? 29 : DAYS_IN_MONTH[month]
   if (month < 1 || month > 12 || day < 1 || day > lastDay || hour > 23 || minute > 59 || second > 60 || offsetHours > 23 || offsetMinutes > 59) {
     return `is not a valid date-time: ${value.slice(0, 40)}`
   }
