@@ -44,15 +44,14 @@ t.test('no credentials, a wrong token, a revoked token: 401 with WWW-Authenticat
 
   // failed logins reach the trail as one entry for the address and window (the challenge without
   // credentials is not one)
-  // (a short window here: the steps above may span several, so the counts are added up)
+  // (a short window: the steps above may span several, so the counts are added up)
   const total = (entries: Array<{ metadata: { count: number } }>) => entries.reduce((n, e) => n + e.metadata.count, 0)
   const failed = await waitFor(async () => {
     const e = (await admin(base, 'GET', '/audit?action=auth.login_failed')).body.entries
     return total(e) >= 5 ? e : undefined
   })
   t.equal(total(failed), 5, 'the wrong, malformed, off-by-one and revoked tokens, and the client with the revoked one')
-  t.ok(failed.length < 5, `${failed.length} entries for 5 failures`)
-  t.match(failed[0], { actor: { type: 'system' }, target: { type: 'route', id: '/mcp' }, outcome: 'denied', clientIp: '127.0.0.1', metadata: { scheme: undefined } })
+  t.match(failed[0], { actor: { type: 'system' }, target: { type: 'route', id: '/mcp' }, outcome: 'denied', clientIp: '127.0.0.1' })
   t.ok(failed.every((e: { metadata: { bearer: number, count: number } }) => e.metadata.bearer === e.metadata.count), 'all bearer failures')
 })
 
