@@ -12,6 +12,7 @@ import { hookList } from '../../http/route-hooks.js'
 import type { Scope } from '../../domain/mcp/scopes.js'
 import { LoginLockout } from '../../domain/auth/login-lockout.js'
 import type { FailedLogin } from '../../domain/auth/failure-digest.js'
+import { ErrorRef } from '../../schemas/common.js'
 
 /**
  * Who may call a route:
@@ -65,6 +66,13 @@ declare module 'fastify' {
     /** who is calling, set by the route's guard; absent on public routes and open ingest */
     actor?: Actor
   }
+}
+
+const jsonError = (description: string) => ({ description, content: { 'application/json': { schema: ErrorRef } } })
+/** what a guard answers, on every route that has one */
+const GUARD_RESPONSES = {
+  401: jsonError('No credentials (a challenge, with WWW-Authenticate) or wrong ones'),
+  429: jsonError('Too many failed logins from this address or for this user, or over the rate limit; see Retry-After'),
 }
 
 /** where a scope keeps its default level (a decoration, so child scopes inherit it) */
@@ -273,8 +281,10 @@ export default fp(async (app) => {
     // first, before security headers, rate limiting and validation: an anonymous caller learns nothing
     if (GUARDS[level].length > 0) route.onRequest = [...GUARDS[level], ...hookList(route.onRequest)]
     const security = SECURITY[level]
-    // a new schema object: route options may share one (a GET and its HEAD do)
-    if (security) route.schema = { ...route.schema, security }
+    // a new schema object: route options may share one (a GET and its HEAD do). The guard's refusals
+    // are documented as what they are, JSON errors, even where the route's own answer is not JSON
+    // (an NDJSON export): a route-level `produces` would otherwise give them its content type.
+    if (security) route.schema = { ...route.schema, security, response: { ...(route.schema?.response ?? { default: { description: "the route's answer" } }), ...GUARD_RESPONSES } }
   })
 
   app.decorate('auth', {
