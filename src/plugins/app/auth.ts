@@ -284,7 +284,7 @@ export default fp(async (app) => {
     // a new schema object: route options may share one (a GET and its HEAD do). The guard's refusals
     // are documented as what they are, JSON errors, even where the route's own answer is not JSON
     // (an NDJSON export): a route-level `produces` would otherwise give them its content type.
-    if (security) route.schema = { ...route.schema, security, response: { ...(route.schema?.response ?? { default: { description: "the route's answer" } }), ...GUARD_RESPONSES } }
+    if (security) route.schema = { ...route.schema, security, response: { ...(route.schema?.response ?? { '2xx': { description: "the route's answer" } }), ...GUARD_RESPONSES } }
   })
 
   app.decorate('auth', {
