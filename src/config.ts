@@ -204,7 +204,7 @@ export function loadConfig (opts: { env?: Record<string, string | undefined>, ov
   }
   const merged: Record<string, unknown> = { ...file, ...(env.MCP_CONFIG ? { configFile: env.MCP_CONFIG } : {}), ...fromEnv, ...(opts.overrides ?? {}) }
   // MCP_TRUST_PROXY in a config file: the same words as in the environment, `true` refused
-  if (typeof merged.trustProxy === 'boolean' || typeof merged.trustProxy === 'string') {
+  if (['boolean', 'string', 'number'].includes(typeof merged.trustProxy)) {
     try { merged.trustProxy = parseTrustProxy(String(merged.trustProxy)) } catch (err) { throw new ConfigError(`${origin.trustProxy ?? 'trustProxy'}: ${(err as Error).message}`) }
   }
   const withDefaults = Value.Default(ConfigSchema, Value.Clone(merged))

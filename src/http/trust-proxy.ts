@@ -7,6 +7,8 @@ import { isIP } from 'node:net'
 /** what the config holds: 0 (no proxy: the peer is the client), a hop count, or addresses/CIDRs */
 export type TrustProxy = number | string[]
 
+const MAX_HOPS = 100
+
 /** proxy-addr's names for address ranges */
 const RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
 
@@ -30,7 +32,10 @@ export function parseTrustProxy (raw: string): TrustProxy {
   const text = raw.trim()
   if (/^(true|yes|on)$/i.test(text)) throw new Error(TRUE_REFUSED)
   if (/^(false|no|off)$/i.test(text)) return 0
-  if (/^\d+$/.test(text)) return Number(text)
+  if (/^\d+$/.test(text)) {
+    if (Number(text) > MAX_HOPS) throw new Error(`a hop count must be 0 to ${MAX_HOPS}, got ${text}`)
+    return Number(text)
+  }
   const entries = text.split(',').map((s) => s.trim()).filter(Boolean)
   if (entries.length === 0) return 0
   for (const e of entries) {
