@@ -43,7 +43,7 @@ export class LoginLockout {
 
   /**
    * Milliseconds until a Basic-auth login from `address` may be tried again (0: now). `user` is the
-   * user name when it names a real user, null otherwise (unknown names are not counted per user).
+   * key of the user name given (the caller may hash it), null when there is none.
    */
   basicRetryMs (address: string, user: string | null): number {
     const byAddress = this.#addresses.lockedFor(address)

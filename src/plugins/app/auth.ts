@@ -12,7 +12,7 @@ import { hookList } from '../../http/route-hooks.js'
 import type { Scope } from '../../domain/mcp/scopes.js'
 import { LoginLockout } from '../../domain/auth/login-lockout.js'
 import type { FailedLogin } from '../../domain/auth/failure-digest.js'
-import { ErrorRef } from '../../schemas/common.js'
+import { ErrorRef, ErrorResponse } from '../../schemas/common.js'
 
 /**
  * Who may call a route:
@@ -97,6 +97,8 @@ export function resolveAdminPassword (configured: string | undefined, dataDir: s
 export default fp(async (app) => {
   const { config, bus } = app
   const { createError } = app.httpErrors
+  // the guards' answers refer to the Error model (the app adds it; an app of a few plugins may not)
+  if (app.getSchema('Error') === undefined) app.addSchema(ErrorResponse)
   const admin = resolveAdminPassword(config.adminPassword, config.dataDir)
   if (admin.generated) app.log.warn({ file: admin.file, user: config.adminUser }, 'no MCP_ADMIN_PASSWORD set: generated an admin password and saved it in this file (mode 0600)')
   else if (admin.file) app.log.info({ file: admin.file }, 'admin password read from the data dir')
@@ -131,15 +133,18 @@ export default fp(async (app) => {
       // evaluate both comparisons so timing does not tell which one failed
       const okUser = sameSecret(user, userHash)
       const okPass = sameSecret(password, passHash)
-      // a name that is no user's is not counted per user: there is no account to protect
-      const known = okUser ? user : null
-      refuseIfLocked(req, lockout.basicRetryMs(req.ip, known), 'basic', known)
+      // Every name is counted per user, so that a 429 does not tell a real user name from a guess;
+      // by its digest, so that long names cost little. Only a real user's name reaches the trail
+      // (a password typed as the name must not).
+      const userKey = digest(user).toString('base64url')
+      const named = okUser ? user : null
+      refuseIfLocked(req, lockout.basicRetryMs(req.ip, userKey), 'basic', named)
       if (!(okUser && okPass)) {
-        lockout.basicFailed(req.ip, known)
-        failed(req, 'basic', known, false)
+        lockout.basicFailed(req.ip, userKey)
+        failed(req, 'basic', named, false)
         throw createError(401, 'invalid credentials')
       }
-      lockout.basicSucceeded(req.ip, user)
+      lockout.basicSucceeded(req.ip, userKey)
       req.actor = { type: 'user', id: user }
     },
   })
