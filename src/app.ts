@@ -9,6 +9,7 @@ import type { Config } from './config.js'
 import { orderPlugins, pluginMeta } from './http/plugin-order.js'
 import { AJV_OPTIONS } from './http/validation.js'
 import { QuietRequestLog } from './http/request-log.js'
+import { fastifyTrustProxy } from './http/trust-proxy.js'
 import sensible from './plugins/external/sensible.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
@@ -103,7 +104,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     : null
   const app = Fastify({
     logger: opts.logger ?? false,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: config.bodyLimit,
     requestTimeout: 30_000,
     ajv: AJV_OPTIONS,
