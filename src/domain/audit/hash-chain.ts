@@ -35,10 +35,15 @@ export interface AuditEntry {
   submittedBy: string
   prevHash: string
   hash: string
+  /**
+   * The stored epoch-ms copy of `time` that time queries filter on; not hashed itself, so a verifier
+   * checks that it still equals the hashed `time` (absent in bundles made before it was exported).
+   */
+  timeMs?: number
 }
 
 /** An entry before the writer thread places it in the chain. */
-export type AuditDraft = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>
+export type AuditDraft = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash' | 'timeMs'>
 
 export interface Checkpoint { seq: number, hash: string, time: string, keyId: string, signature: string }
 

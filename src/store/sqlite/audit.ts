@@ -56,6 +56,7 @@ export function rowToEntry (r: AuditRow): AuditEntry {
     submittedBy: r.submitted_by,
     prevHash: r.prev_hash,
     hash: r.hash,
+    timeMs: r.time_ms,
   }
 }
 
