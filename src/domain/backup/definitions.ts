@@ -40,7 +40,7 @@ export function importDefinitionRow (row: Row, sealed: unknown, box: SecretBox |
   if (row.kind === 'channel') {
     if (sealed !== undefined) {
       if (!box) throw invalid(`line ${line}: this backup's channel secrets are encrypted: give the export's key in X-Backup-Key`, { line })
-      const secrets = box.open(sealed, String(row.id), `line ${line}`) as Record<string, unknown>
+      const secrets = box.open(sealed, String(row.id), line) as Record<string, unknown>
       spec = { ...spec, ...secrets }
     } else if (secretsOmitted) {
       // the masks are not the secrets: a channel that would send with them stays off until they are given

@@ -39,7 +39,7 @@ export interface SecretBox {
   header: SealingHeader
   seal (value: unknown, channelId: string): string
   /** the sealed value, or an invalid error when it does not open (altered, or moved to another channel) */
-  open (sealed: unknown, channelId: string, where: string): unknown
+  open (sealed: unknown, channelId: string, line: number): unknown
 }
 
 function checkPassphrase (passphrase: string): void {
@@ -50,9 +50,9 @@ function boxOf (key: Buffer, header: SealingHeader): SecretBox {
   return {
     header,
     seal: (value, channelId) => seal(key, JSON.stringify(value), `channel:${channelId}`),
-    open (sealed, channelId, where) {
+    open (sealed, channelId, line) {
       const text = typeof sealed === 'string' ? open(key, sealed, `channel:${channelId}`) : null
-      if (text === null) throw invalid(`${where}: the sealed secrets of channel ${channelId} do not open with this key (altered or moved)`)
+      if (text === null) throw invalid(`line ${line}: the sealed secrets of channel ${channelId} do not open with this key (altered or moved)`, { line })
       return JSON.parse(text)
     },
   }

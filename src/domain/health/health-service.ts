@@ -117,6 +117,8 @@ export function createHealthService (opts: HealthServiceOptions) {
 
     /** Re-reads the config file's services; applies them all or, if any is invalid, none. */
     reload: catalogue.reload,
+    /** Takes up API services a backup import has just stored. */
+    adoptImported: catalogue.adopt,
 
     list: () => reads.report().services,
     /** name and state of every service, unsorted: the cheap read behind metrics scrapes */

@@ -109,6 +109,11 @@ export function createServiceCatalogue (opts: ServiceCatalogueOptions) {
       return { added, changed, removed }
     },
 
+    /** Takes up services a backup import has just stored; a name already in place keeps its definition. */
+    async adopt (defs: Array<{ def: ServiceDefinitionT, createdAt: number }>): Promise<void> {
+      for (const { def, createdAt } of defs) if (!services.has(def.name)) await install(def, 'api', createdAt)
+    },
+
     /** Adds a service through the API. Resolves once stored. */
     async create (input: unknown): Promise<MonitoredService> {
       const def = normaliseService(input, 'body', guard)

@@ -43,8 +43,11 @@ export default fp(async (app) => {
     exportLines: (passphrase) => exportLines(store, audit.publicKeys(), passphrase),
     async import (ndjson, req = {}) {
       const { definitions, ...outcome } = await importBackup(store, ndjson, { trusted: audit.trustedKeys(), checks, ...req })
-      if (definitions.length > 0) app.log.info({ definitions: definitions.length }, 'definitions imported')
+      // the catalogues take up what was stored, as if created through the API
+      const parsed = (r: { row: Record<string, unknown> }, col: string) => JSON.parse(String(r.row[col])) as unknown
+      app.notifier.adoptImported(definitions.filter((d) => d.table === 'notifier_definitions').map((d) => ({ kind: String(d.row.kind), id: String(d.row.id), spec: parsed(d, 'spec') })))
+      await app.health.adoptImported(definitions.filter((d) => d.table === 'health_services').map((d) => ({ def: parsed(d, 'definition') as ServiceDefinitionT, createdAt: Number(d.row.created_at) })))
       return outcome
     },
   } satisfies Backup)
-}, { name: 'backup', dependencies: ['config', 'store', 'audit'] })
+}, { name: 'backup', dependencies: ['config', 'store', 'audit', 'health', 'notifier'] })
