@@ -40,6 +40,8 @@ maintenance windows. Channel secrets are sealed with X-Backup-Key (scrypt, AES-2
   }, async (req, reply) => {
     const passphrase = req.headers['x-backup-key']
     await app.audit.record(req, 'backup.export', null, 'success', { tables: app.backup.tables(), secrets: passphrase === undefined ? 'omitted' : 'sealed' })
+    // the snapshot's trail ends signed, so another hub holding its start can take all of it
+    await app.audit.checkpoint()
     const lines = app.backup.exportLines(passphrase)
     // derive the key (and refuse a bad one) before the 200 goes out
     const first = await lines.next()

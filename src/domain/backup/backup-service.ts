@@ -174,6 +174,8 @@ async function checkTrail (store: Store, rows: Line[], trusted: Map<string, KeyO
     }
     verifier.addCheckpoint(c.checkpoint)
   }
+  // checkpoints reach here only when signed by a trusted key (the others are refused above in this case)
+  const signedUpTo = rows.reduce((top, x) => x.table === 'audit_checkpoints' ? Math.max(top, Number(x.row.seq)) : top, 0)
   const bySeq = new Map<number, string>()
   for (const r of entries) {
     const e = auditRow(store, r)
@@ -192,6 +194,11 @@ async function checkTrail (store: Store, rows: Line[], trusted: Map<string, KeyO
     if (hubHash !== bySeq.get(at)) {
       throw conflict(`the audit trail in this backup does not continue this hub's trail (they differ at seq ${at}): ` +
         'a trail imports only into an empty trail or one it continues; import with ?audit=skip to restore the rest without it')
+    }
+    // what it adds must be vouched for by a trusted signature, not only chained: anyone can chain
+    if (audit.lastSeq > tail.seq && signedUpTo < audit.lastSeq) {
+      throw invalid(`the audit entries ${Math.max(tail.seq, signedUpTo) + 1}..${audit.lastSeq} of this backup are under no checkpoint signed by a key this hub trusts: ` +
+        'a trail continues this hub\'s only with signed entries (import with ?audit=skip to restore the rest without it)', { firstBrokenSeq: Math.max(tail.seq, signedUpTo) + 1 })
     }
   }
   return { audit, untrustedKeys: [...untrusted] }
