@@ -160,6 +160,16 @@ async function checkTrail (store: Store, rows: Line[], trusted: Map<string, KeyO
   const verifier = new ChainVerifier(trusted)
   const untrusted = new Set<string>()
   const entries = rows.filter((r) => r.table === 'audit_entries')
+  if (!hubEmpty && entries.length > 0) {
+    // the chain (verified below) links every entry to the one before: equal hashes at one seq mean equal trails up to it
+    const lastSeq = entries.reduce((top, r) => Math.max(top, Number(r.row.seq)), 0)
+    const at = Math.min(tail.seq, lastSeq)
+    const hubHash = at === tail.seq ? tail.hash : (await store.audit.range(at, at, 1))[0]?.hash
+    if (hubHash === undefined || hubHash !== entries.find((r) => r.row.seq === at)?.row.hash) {
+      throw conflict(`the audit trail in this backup does not continue this hub's trail (they differ at seq ${at}): ` +
+        'a trail imports only into an empty trail or one it continues; import with ?audit=skip to restore the rest without it')
+    }
+  }
   for (const r of rows.filter((x) => x.table === 'audit_checkpoints')) {
     const c = auditRow(store, r)
     if (!c || !('checkpoint' in c)) continue
@@ -176,11 +186,9 @@ async function checkTrail (store: Store, rows: Line[], trusted: Map<string, KeyO
   }
   // checkpoints reach here only when signed by a trusted key (the others are refused above in this case)
   const signedUpTo = rows.reduce((top, x) => x.table === 'audit_checkpoints' ? Math.max(top, Number(x.row.seq)) : top, 0)
-  const bySeq = new Map<number, string>()
   for (const r of entries) {
     const e = auditRow(store, r)
     if (!e || !('entry' in e)) continue
-    bySeq.set(e.entry.seq, e.entry.hash)
     if (!verifier.add(e.entry)) break
   }
   const audit = verifier.finish()
@@ -188,13 +196,6 @@ async function checkTrail (store: Store, rows: Line[], trusted: Map<string, KeyO
     throw invalid(`the audit trail in this backup does not verify: first broken entry seq ${audit.firstBrokenSeq}: ${audit.reason}`, { firstBrokenSeq: audit.firstBrokenSeq })
   }
   if (!hubEmpty && entries.length > 0) {
-    // the chain links every entry to the one before: equal hashes at one seq mean equal trails up to it
-    const at = Math.min(tail.seq, audit.lastSeq)
-    const hubHash = at === tail.seq ? tail.hash : (await store.audit.range(at, at, 1))[0]?.hash
-    if (hubHash !== bySeq.get(at)) {
-      throw conflict(`the audit trail in this backup does not continue this hub's trail (they differ at seq ${at}): ` +
-        'a trail imports only into an empty trail or one it continues; import with ?audit=skip to restore the rest without it')
-    }
     // what it adds must be vouched for by a trusted signature, not only chained: anyone can chain
     if (audit.lastSeq > tail.seq && signedUpTo < audit.lastSeq) {
       throw invalid(`the audit entries ${Math.max(tail.seq, signedUpTo) + 1}..${audit.lastSeq} of this backup are under no checkpoint signed by a key this hub trusts: ` +
