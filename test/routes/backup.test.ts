@@ -228,6 +228,7 @@ t.test('a bad row at line N refuses the whole import and stores nothing', async 
     (x) => { x.row.spec = JSON.stringify({ ...JSON.parse(String(x.row.spec)), url: 'http://169.254.169.254/latest' }) }, /cloud metadata/)
   await refuse('a service the API would refuse', lineOf((x) => x.table === 'health_services'),
     (x) => { x.row.definition = JSON.stringify({ ...JSON.parse(String(x.row.definition)), url: 'ftp://x' }) }, /health_services.definition/)
+  await refuse('an unknown task status', lineOf((x) => x.table === 'context_tasks'), (x) => { x.row.status = 'sleeping' }, /context_tasks.status must be one of/)
   await refuse('an unknown column', lastLine, (x) => { x.row.colour = 'red' }, /no column colour/)
 
   // the rows another branch adds are accepted: an attributes object, the outcome unknown, the actor system

@@ -36,8 +36,8 @@ export interface AuditEntry {
   prevHash: string
   hash: string
   /**
-   * The stored epoch-ms copy of `time` that time queries filter on; not hashed itself, so a verifier
-   * checks that it still equals the hashed `time` (absent in bundles made before it was exported).
+   * The stored epoch-ms copy of `time` that time queries filter on, present only when it no longer
+   * equals the hashed `time`: not hashed itself, so the verifier reports the entry as modified.
    */
   timeMs?: number
 }

@@ -3,6 +3,7 @@
 // Error naming the column; the import adds the line number.
 import { ACTOR_TYPES, OUTCOMES } from '../audit/hash-chain.js'
 import { SEVERITIES, severityNumber, type Severity } from '../shared/names.js'
+import { AGENT_STATUSES, MODEL_STATUSES, TASK_STATUSES } from '../context/status-rules.js'
 
 type Row = Record<string, unknown>
 export type RowCheck = (row: Row, table: string) => void
@@ -101,10 +102,10 @@ const checkCheckpoint: RowCheck = (r, t) => {
   str(r, t, 'signature', { max: 200 })
 }
 
-const checkContextItem: RowCheck = (r, t) => {
+const contextItem = (statuses: readonly string[]): RowCheck => (r, t) => {
   str(r, t, 'id', { max: 200 })
   str(r, t, 'name', { max: 200 })
-  str(r, t, 'status', { max: 200 })
+  oneOf(r, t, 'status', statuses)
   json(r, t, 'doc', 'object')
   date(r, t, 'created_at')
   date(r, t, 'updated_at')
@@ -140,9 +141,9 @@ export const ROW_CHECKS: Record<string, RowCheck> = {
   events: checkEvent,
   audit_entries: checkAuditEntry,
   audit_checkpoints: checkCheckpoint,
-  context_models: checkContextItem,
-  context_agents: checkContextItem,
-  context_tasks: checkContextItem,
+  context_models: contextItem(MODEL_STATUSES),
+  context_agents: contextItem(AGENT_STATUSES),
+  context_tasks: contextItem(TASK_STATUSES),
   agent_tokens: checkAgentToken,
   health_services: checkStoredService,
   notifier_definitions: checkNotifierDefinition,
