@@ -117,7 +117,8 @@ export function createHealthService (opts: HealthServiceOptions) {
 
     /** Re-reads the config file's services; applies them all or, if any is invalid, none. */
     reload: catalogue.reload,
-    /** Takes up API services a backup import has just stored. */
+    /** Checks an API service of a backup as the API would, then takes up those the import stored. */
+    checkImported: catalogue.check,
     adoptImported: catalogue.adopt,
 
     list: () => reads.report().services,

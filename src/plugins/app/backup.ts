@@ -3,8 +3,6 @@
 // the audit trail it carries. An import never trusts a key: that is POST /audit/trusted-keys.
 import fp from 'fastify-plugin'
 import { exportLines, importBackup, type ImportOutcome } from '../../domain/backup/backup-service.js'
-import { definitionAsInput, normaliseService } from '../../domain/health/service-definitions.js'
-import { createTargetGuard } from '../../domain/shared/target-guard.js'
 import type { ServiceDefinitionT } from '../../schemas/health.js'
 
 export interface ImportRequest {
@@ -28,14 +26,13 @@ declare module 'fastify' {
 }
 
 export default fp(async (app) => {
-  const { config, store, audit } = app
-  const guard = createTargetGuard(config.probeAllow)
+  const { store, audit } = app
   const checks = {
     // an API service is stored normalised: it must normalise to itself under the API's rules and guard
     health_services (row: Record<string, unknown>) {
       const def = JSON.parse(String(row.definition)) as ServiceDefinitionT
       if (def.name !== row.name) throw new Error(`health_services.definition names "${String(def.name)}", not the row's ${String(row.name)}`)
-      normaliseService(definitionAsInput(def), 'health_services.definition', guard)
+      app.health.checkImported(def, 'health_services.definition')
     },
   }
   app.decorate('backup', {
