@@ -82,7 +82,7 @@ export interface BuildOptions {
 export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]', 'req.headers["x-backup-key"]', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
     ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}),
   }
 }
