@@ -4,6 +4,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
 import { bodyCheckedByDomain } from '../http/validation.js'
+import { keyIdOf, publicKeyFromPem } from '../domain/audit/hash-chain.js'
+import { addTrustedKey } from '../domain/audit/adapters/key-files.js'
+import { invalid } from '../domain/shared/errors.js'
 import { AuditBatchResult, AuditBody, AuditEntrySchema, AuditPage, AuditQuery, PublicKey, VerifyReport } from '../schemas/audit.js'
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -64,6 +67,29 @@ client address, the request id, who authenticated (submittedBy), prevHash and ha
       response: { 200: PublicKey },
     },
   }, async () => app.audit.publicKey())
+
+  app.post('/audit/trusted-keys', {
+    auth: 'admin',
+    schema: {
+      tags: ['audit'],
+      summary: 'Trust an Ed25519 public key for checkpoints (e.g. of a trail to be imported)',
+      description: 'The only way a key becomes trusted: a backup never adds one. Kept in <dataDir>/audit-trusted-keys/ and audited (audit.trust_key).',
+      body: Type.Object({ pem: Type.String({ minLength: 1, maxLength: 4096, description: 'SPKI PEM, as GET /audit/public-key shows it' }) }, { additionalProperties: false }),
+      response: { 201: Type.Object({ keyId: Type.String() }), ...adminErrors },
+    },
+  }, async (req, reply) => {
+    const { pem } = req.body
+    let keyId: string
+    try {
+      keyId = keyIdOf(publicKeyFromPem(pem))
+    } catch (err) {
+      throw invalid(`body/pem is not an Ed25519 public key: ${(err as Error).message}`)
+    }
+    await app.audit.change(req, 'audit.trust_key', { type: 'key', id: keyId }, async () => {
+      app.audit.trustKey(addTrustedKey(config.dataDir, pem), pem)
+    })
+    return reply.code(201).send({ keyId })
+  })
 
   app.get('/audit/export', {
     auth: 'admin',

@@ -15,6 +15,10 @@ const ImportRefused = Type.Object({
   firstBrokenSeq: Type.Optional(Type.Integer({ description: "the first broken entry of the backup's audit trail" })),
 })
 
+const BackupKeyHeader = Type.Object({
+  'x-backup-key': Type.Optional(Type.String({ minLength: 12, maxLength: 1024, description: 'seals (export) or opens (import) the channel secrets; without it, an export leaves them out' })),
+})
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
 
@@ -25,15 +29,25 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     auth: 'admin',
     schema: {
       tags: ['backup'],
-      summary: 'A consistent NDJSON snapshot of every table',
-      description: 'A header line (format, version, tables, the public keys of the audit checkpoints), then one {"table", "row"} line per row, read in one read transaction.',
+      summary: 'A consistent NDJSON snapshot of the data and the API definitions',
+      description: `A header line (format, version 2, tables, secretsOmitted, the public keys of the audit checkpoints), then one {"table", "row"} line per row,
+read in one read transaction: events, the audit trail, the context registry, agent tokens, API services, channels, rules, silences and
+maintenance windows. Channel secrets are sealed with X-Backup-Key (scrypt, AES-256-GCM) or, without it, masked and flagged (secretsOmitted).`,
+      headers: BackupKeyHeader,
       produces: ['application/x-ndjson'],
       response: { 200: Type.String({ description: 'NDJSON' }), ...adminErrors },
     },
   }, async (req, reply) => {
-    await app.audit.record(req, 'backup.export', null, 'success', { tables: app.backup.tables() })
+    const passphrase = req.headers['x-backup-key']
+    await app.audit.record(req, 'backup.export', null, 'success', { tables: app.backup.tables(), secrets: passphrase === undefined ? 'omitted' : 'sealed' })
+    // the snapshot's trail ends signed, so another hub holding its start can take all of it
+    await app.audit.checkpoint()
+    const lines = app.backup.exportLines(passphrase)
+    // derive the key (and refuse a bad one) before the 200 goes out
+    const first = await lines.next()
+    async function * all () { if (!first.done) yield first.value; yield * lines }
     reply.type('application/x-ndjson').header('content-disposition', 'attachment; filename="mcp-backup.ndjson"')
-    return reply.send(Readable.from(app.backup.exportLines()) as unknown as string)
+    return reply.send(Readable.from(all()) as unknown as string)
   })
 
   app.post('/import', {
@@ -43,19 +57,26 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     validatorCompiler: bodyCheckedByDomain(app),
     schema: {
       tags: ['backup'],
-      summary: 'Restore a backup made by GET /export (all or nothing, idempotent by id)',
-      description: `Content-Type application/x-ndjson, at most ${config.importMaxBytes} bytes (MCP_IMPORT_MAX_BYTES). Every line is validated and the
-audit trail it carries must verify, or nothing is stored (400 names the line, or the first broken entry). Rows whose id already
-exists are skipped; an audit entry whose id exists must be the very same entry.`,
+      summary: 'Restore or merge a backup made by GET /export (all or nothing, idempotent)',
+      description: `Content-Type application/x-ndjson, at most ${config.importMaxBytes} bytes (MCP_IMPORT_MAX_BYTES). Every row is validated as the API
+would, or nothing is stored (400 names the line). Rows whose key already exists are skipped, events take new seqs and a duplicate
+(same source + producer id) is skipped, so importing twice changes nothing. The audit trail imports only into an empty trail, or one
+it continues under checkpoints signed by keys this hub already trusts (409 otherwise); ?audit=skip restores the rest without it.
+A backup never adds a trusted key (POST /audit/trusted-keys does).`,
+      headers: BackupKeyHeader,
+      querystring: Type.Object({ audit: Type.Optional(Type.Union([Type.Literal('import'), Type.Literal('skip')], { description: "'skip' restores everything but the audit trail" })) }),
       consumes: ['application/x-ndjson'],
       body: Type.String({ description: 'NDJSON' }),
       response: {
         200: Type.Object({
           inserted: Type.Record(Type.String(), Type.Integer()),
           skipped: Type.Record(Type.String(), Type.Integer()),
-          audit: Type.Ref(VerifyReport),
+          audit: Type.Union([Type.Ref(VerifyReport), Type.Null()], { description: "the backup's trail as verified; null with ?audit=skip" }),
+          untrustedKeys: Type.Array(Type.String(), { description: 'checkpoint keys of the restored trail this hub does not trust yet' }),
+          channelsNeedingSecrets: Type.Array(Type.String(), { description: 'channels restored disabled, without their secrets' }),
         }),
         400: ImportRefused,
+        409: ErrorRef,
         413: ErrorRef,
         415: ErrorRef,
         401: ErrorRef,
@@ -66,20 +87,21 @@ exists are skipped; an audit entry whose id exists must be the very same entry.`
   }, async (req) => {
     if (typeof req.body !== 'string') throw app.httpErrors.unsupportedMediaType('body must be NDJSON (Content-Type: application/x-ndjson)')
     const ndjson = req.body
+    const request = { passphrase: req.headers['x-backup-key'], audit: req.query.audit }
     const outcome = await app.audit.change(req, 'backup.import', null, async () => {
       try {
-        return await app.backup.import(ndjson)
+        return await app.backup.import(ndjson, request)
       } catch (err) {
         if (isDomainError(err)) req.log.warn({ reason: err.message }, 'import refused')
         throw err
       }
     }, {
-      metadata: (o) => o ? { inserted: o.inserted, skipped: o.skipped } : {},
+      metadata: (o) => o ? { inserted: o.inserted, skipped: o.skipped, audit: request.audit ?? 'import', channelsNeedingSecrets: o.channelsNeedingSecrets } : {},
       // Logged, not audited: a refused import changed nothing, and an entry in a fresh hub's trail
       // would stop the corrected backup's trail from being restored.
       recordsFailure: () => false,
     })
-    return { inserted: outcome.inserted, skipped: outcome.skipped, audit: outcome.audit }
+    return outcome
   })
 }
 

@@ -1,11 +1,11 @@
 // The backup plugin decorates app.backup: the export as NDJSON lines, and an import that restores
-// all or nothing and trusts the restored trail's keys.
+// all or nothing and never trusts a key the backup names.
 import t from 'tap'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { build } from '../helper.js'
 
-t.test('app.backup exports from one hub and imports into another, trusting its keys', async (t) => {
+t.test('app.backup exports from one hub and imports into another, without trusting its keys', async (t) => {
   const a = await build(t)
   await a.app.events.ingestOne({ type: 'order.created', source: 'order' })
   await a.app.audit.checkpoint()
@@ -20,8 +20,8 @@ t.test('app.backup exports from one hub and imports into another, trusting its k
   t.notOk(b.app.audit.trustedKeys().has(keyId))
   const outcome = await b.app.backup.import(text)
   t.match(outcome, { inserted: { events: 1 }, audit: { ok: true } })
-  t.notOk('newKeys' in outcome, 'the plugin handles the new keys itself')
-  t.ok(b.app.audit.trustedKeys().has(keyId), "A's key is trusted in B")
-  t.ok(existsSync(join(b.dataDir, 'audit-trusted-keys', `${keyId}.pem`)), 'and kept on disk')
+  t.notOk('definitions' in outcome, 'the plugin hands the imported definitions to the catalogues itself')
+  t.notOk(b.app.audit.trustedKeys().has(keyId), "A's key is not trusted in B: the header named it, no admin trusted it")
+  t.notOk(existsSync(join(b.dataDir, 'audit-trusted-keys', `${keyId}.pem`)), 'nor kept on disk')
   await t.rejects(b.app.backup.import('not json'), { kind: 'invalid', message: /line 1: not valid JSON/ })
 })

@@ -86,6 +86,10 @@ export class ChainVerifier {
       return { seq: e.seq, reason: `entry ${e.seq} does not link to entry ${e.seq - 1} (moved, replaced or reordered)` }
     }
     if (computed !== e.hash) return { seq: e.seq, reason: `entry ${e.seq} was modified: its content does not match its hash` }
+    // time queries read the stored epoch-ms copy: it must still say what the hashed time says
+    if (e.timeMs !== undefined && e.timeMs !== Date.parse(e.time)) {
+      return { seq: e.seq, reason: `entry ${e.seq} was modified: its stored time_ms ${String(e.timeMs)} is not its hashed time ${e.time}` }
+    }
     const cp = this.checkpoints.get(e.seq)
     if (cp) {
       if (cp.hash !== e.hash) {

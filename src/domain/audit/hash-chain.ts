@@ -36,10 +36,15 @@ export interface AuditEntry {
   submittedBy: string
   prevHash: string
   hash: string
+  /**
+   * The stored epoch-ms copy of `time` that time queries filter on, present only when it no longer
+   * equals the hashed `time`: not hashed itself, so the verifier reports the entry as modified.
+   */
+  timeMs?: number
 }
 
 /** An entry before the writer thread places it in the chain. */
-export type AuditDraft = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>
+export type AuditDraft = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash' | 'timeMs'>
 
 export interface Checkpoint { seq: number, hash: string, time: string, keyId: string, signature: string }
 

@@ -117,6 +117,9 @@ export function createHealthService (opts: HealthServiceOptions) {
 
     /** Re-reads the config file's services; applies them all or, if any is invalid, none. */
     reload: catalogue.reload,
+    /** Checks an API service of a backup as the API would, then takes up those the import stored. */
+    checkImported: catalogue.check,
+    adoptImported: catalogue.adopt,
 
     list: () => reads.report().services,
     /** name and state of every service, unsorted: the cheap read behind metrics scrapes */

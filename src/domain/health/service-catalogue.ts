@@ -109,6 +109,16 @@ export function createServiceCatalogue (opts: ServiceCatalogueOptions) {
       return { added, changed, removed }
     },
 
+    /** Checks a stored definition (of a backup) as the API would: it must normalise to a valid service under the probe guard. */
+    check (def: ServiceDefinitionT, prefix: string): void {
+      normaliseService(definitionAsInput(def), prefix, guard)
+    },
+
+    /** Takes up services a backup import has just stored; a name already in place keeps its definition. */
+    async adopt (defs: Array<{ def: ServiceDefinitionT, createdAt: number }>): Promise<void> {
+      for (const { def, createdAt } of defs) if (!services.has(def.name)) await install(def, 'api', createdAt)
+    },
+
     /** Adds a service through the API. Resolves once stored. */
     async create (input: unknown): Promise<MonitoredService> {
       const def = normaliseService(input, 'body', guard)

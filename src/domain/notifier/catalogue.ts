@@ -42,6 +42,8 @@ export interface Catalogue<T, V, A extends unknown[]> {
   has (id: string): boolean
   spec (id: string): T | undefined
   specs (): T[]
+  /** Takes up an entry a backup import has just stored, unless one with its id is already in place. */
+  adopt (id: string, spec: T): void
   /** Retention: deletes the API entries `expired` picks, without the hooks; answers how many. */
   forget (expired: (spec: T) => boolean): Promise<number>
 }
@@ -118,6 +120,11 @@ export async function openCatalogue<T extends { id: string }, V, A extends unkno
     has: (id) => entries.has(id),
     spec: (id) => entries.get(id)?.spec,
     specs: () => [...entries.values()].map((d) => d.spec),
+    adopt (id, spec) {
+      if (entries.has(id)) return
+      entries.set(id, { spec, source: 'api' })
+      hooks.changed?.('create')
+    },
     async forget (expired) {
       const ids = [...entries].filter(([, d]) => d.source === 'api' && expired(d.spec)).map(([id]) => id)
       for (const id of ids) await discard(id)

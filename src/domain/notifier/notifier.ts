@@ -98,6 +98,14 @@ export async function createNotifier (opts: NotifierOptions) {
   }
 
   return {
+    /** Takes up definitions a backup import has just stored (channels first, so rules find theirs). */
+    adoptImported (defs: Array<{ kind: string, id: string, spec: unknown }>) {
+      const catalogues = { channel: channels, rule: rules, maintenance, silence: silences } as const
+      const order = ['channel', 'maintenance', 'silence', 'rule']
+      for (const d of [...defs].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))) {
+        (catalogues[d.kind as keyof typeof catalogues] as { adopt (id: string, spec: unknown): void } | undefined)?.adopt(d.id, d.spec)
+      }
+    },
     inMaintenance: engine.inMaintenance,
     deliveryStatus,
     settings,

@@ -10,8 +10,8 @@ export type WriteOp = (db: Database.Database, args: any) => unknown
 /** A table a backup holds (GET /export, POST /import). */
 export interface ExportTable {
   table: string
-  /** the column that identifies a row; an import skips rows whose key already exists */
-  key: string
+  /** the column(s) that identify a row; an import skips rows whose key already exists */
+  key: string | string[]
   /** the column rows are exported and restored in */
   order: string
   /** an existing key must hold the very same row (the audit trail), else the import is refused */

@@ -41,20 +41,28 @@ export const backupArea: SqliteArea = {
         for (const c of cols.values()) {
           if (c.notnull && c.dflt_value === null && !c.pk && (row[c.name] === undefined || row[c.name] === null)) throw invalid(line, `${table}.${c.name} is required`)
         }
-        const key = row[spec.key]
-        if (key === undefined || key === null) throw invalid(line, `${table}.${spec.key} is required`)
-        const existing = q(`SELECT * FROM ${quote(table)} WHERE ${quote(spec.key)} = ?`).get(key) as Record<string, unknown> | undefined
+        const keys = Array.isArray(spec.key) ? spec.key : [spec.key]
+        const keyValues = keys.map((k) => row[k])
+        const missing = keys.find((k) => row[k] === undefined || row[k] === null)
+        if (missing) throw invalid(line, `${table}.${missing} is required`)
+        const existing = q(`SELECT * FROM ${quote(table)} WHERE ${keys.map((k) => `${quote(k)} = ?`).join(' AND ')}`).get(...keyValues) as Record<string, unknown> | undefined
+        const keyText = keyValues.map(String).join('/')
         if (existing) {
           if (spec.immutable && Object.keys(existing).some((c) => (existing[c] ?? null) !== (row[c] ?? null))) {
-            throw invalid(line, `${table} already holds a different row with ${spec.key} ${String(key)}`)
+            throw invalid(line, `${table} already holds a different row with ${keys.join('/')} ${keyText}`)
           }
           skipped[table]++
           continue
         }
-        const names = Object.keys(row)
+        // A merge: a row of a hub-numbered table (events) takes the next seq of this hub, and a row that
+        // another unique key already holds (the same source + producer id) is a duplicate, skipped.
+        const renumber = !spec.immutable && spec.order === 'seq' && !keys.includes('seq')
+        const names = Object.keys(row).filter((n) => !(renumber && n === 'seq'))
+        const conflictClause = spec.immutable ? '' : ' ON CONFLICT DO NOTHING'
+        let changes: number
         try {
-          q(`INSERT INTO ${quote(table)} (${names.map(quote).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`)
-            .run(...names.map((n) => typeof row[n] === 'boolean' ? Number(row[n]) : row[n]))
+          changes = q(`INSERT INTO ${quote(table)} (${names.map(quote).join(', ')}) VALUES (${names.map(() => '?').join(', ')})${conflictClause}`)
+            .run(...names.map((n) => typeof row[n] === 'boolean' ? Number(row[n]) : row[n])).changes
         } catch (err) {
           if (spec.immutable && /UNIQUE/.test((err as Error).message)) {
             throw invalid(line, `${table} already holds a different row at ${spec.order} ${String(row[spec.order])}: ` +
@@ -62,6 +70,7 @@ export const backupArea: SqliteArea = {
           }
           throw invalid(line, `${table}: ${(err as Error).message}`)
         }
+        if (changes === 0) { skipped[table]++; continue }
         inserted[table]++
       }
       return { inserted, skipped }

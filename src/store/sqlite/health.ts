@@ -89,6 +89,8 @@ export const healthArea: SqliteArea = {
         SELECT service, hour - hour % ${DAY}, sum(total), sum(up), sum(degraded), sum(down) FROM health_rollups GROUP BY service, hour - hour % ${DAY};
     `,
   }],
+  // API-defined services are part of a backup; checks, rollups and incidents are history of this hub
+  exportTables: [{ table: 'health_services', key: 'name', order: 'name' }],
   writeOps: {
     'health.putService' (db, d: StoredServiceDefinition) {
       sql(db)(`INSERT INTO health_services (name, definition, created_at, updated_at) VALUES (?, ?, ?, ?)

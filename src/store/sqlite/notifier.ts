@@ -71,6 +71,8 @@ export const notifierArea: SqliteArea = {
       CREATE INDEX notifier_deliveries_at ON notifier_deliveries (at);
     `,
   }],
+  // channels, rules, silences and maintenance windows defined through the API are part of a backup
+  exportTables: [{ table: 'notifier_definitions', key: ['kind', 'id'], order: 'id' }],
   writeOps: {
     'notifier.putDefinition' (db, { kind, id, spec }: { kind: string, id: string, spec: string }) {
       sql(db)(`INSERT INTO notifier_definitions (kind, id, spec, updated_at) VALUES (?, ?, ?, ?)
