@@ -92,7 +92,7 @@ export const LEVEL_NAMES = { level: (label: string) => ({ level: label }) }
 export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]', 'req.headers["x-backup-key"]', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
     // pino-pretty reads pino's numeric levels; JSON output (not a terminal) carries the names
     ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : { formatters: LEVEL_NAMES }),
   }
