@@ -6,7 +6,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { readFileSync } from 'node:fs'
 import type { Config } from './config.js'
 import { orderPlugins, pluginMeta } from './http/plugin-order.js'
-import { AJV_OPTIONS } from './http/validation.js'
+import { buildValidator } from './http/validation.js'
+import { MAX_PARAM_LENGTH, frameworkErrors } from './plugins/app/errors.js'
 import sensible from './plugins/external/sensible.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
@@ -96,7 +97,11 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
     requestTimeout: 30_000,
-    ajv: AJV_OPTIONS,
+    // bodies validated without coercion, querystrings/params/headers with it (src/http/validation.ts)
+    schemaController: { compilersFactory: { buildValidator } },
+    // long path parameters reach their route (auth first, then a 414 from its params schema)
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
     ...(https ? { https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
