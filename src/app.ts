@@ -15,6 +15,7 @@ import rateLimit from './plugins/external/rate-limit.js'
 import swagger from './plugins/external/swagger.js'
 import configPlugin from './plugins/app/config.js'
 import errorsPlugin from './plugins/app/errors.js'
+import errorDocsPlugin from './plugins/app/error-docs.js'
 import storePlugin from './plugins/app/store.js'
 import busPlugin from './plugins/app/bus.js'
 import authPlugin from './plugins/app/auth.js'
@@ -60,7 +61,7 @@ const STAGES = [
   [sensible, helmet, cors, rateLimit, swagger],
   // ours, each decorating the app with one object
   [errorsPlugin, storePlugin, busPlugin, agentTokensPlugin, authPlugin, eventsPlugin, auditPlugin, contextPlugin, notifierPlugin,
-    healthPlugin, streamPlugin, metricsPlugin, backupPlugin, mcpPlugin],
+    healthPlugin, streamPlugin, metricsPlugin, backupPlugin, mcpPlugin, errorDocsPlugin],
   // everything that adds routes, after every plugin: their onRoute hooks (the auth guard and OpenAPI
   // security, security headers, rate limits, request durations) and the document must see each route,
   // and the error handler must be set before a route's scope is created
