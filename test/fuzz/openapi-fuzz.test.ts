@@ -42,7 +42,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 /** Strings that have broken parsers, routers and stores somewhere. */
 const HOSTILE_STRINGS = [
   '', ' ', 'Infinity', '-Infinity', '1e309', '-1e309', 'NaN', '-0', '0x1f', '1.5', '9'.repeat(40), 'null', 'true', '[]', '{}',
-  '../../etc/passwd', '%2e%2e%2f', '%00', '\u0000', "' OR 1=1 --", '<script>alert(1)</script>', '${jndi:ldap://x}', '🙂'.repeat(30),
+  '../../etc/passwd', '%2e%2e%2f', '%00', '\u0000', "' OR 1=1 --", '<script>alert(1)</script>', '$' + '{jndi:ldap://x}', '🙂'.repeat(30),
   'a'.repeat(300), 'event:1.audit:x', 'event:99999999999999999999', '__proto__', 'constructor',
 ]
 
@@ -126,14 +126,14 @@ function schemaArbitraries (doc: any) {
 const hostileText = fc.oneof(
   { arbitrary: fc.constantFrom(...HOSTILE_STRINGS), weight: 4 },
   { arbitrary: fc.string({ maxLength: 60, unit: 'grapheme' }), weight: 2 },
-  { arbitrary: fc.constantFrom('x'.repeat(5000), 'y'.repeat(20_000)), weight: 1 },
+  { arbitrary: fc.constantFrom('x'.repeat(5000), 'y'.repeat(20_000)), weight: 1 }
 )
 
 /** Hostile JSON values for a body or a body field. */
 const hostileJson = fc.oneof(
   fc.constantFrom(null, [], {}, 0, -1, 1e308, true, '', 'text', [null], { __proto__: { admin: true } }, { constructor: { prototype: {} } }),
   fc.jsonValue({ maxDepth: 4 }),
-  fc.constantFrom(...HOSTILE_STRINGS),
+  fc.constantFrom(...HOSTILE_STRINGS)
 )
 
 /** A valid object with one field replaced by a hostile or wrongly typed value, or an unknown field added. */
@@ -152,7 +152,7 @@ function requestArbitrary (op: Operation, valid: (s: Schema) => fc.Arbitrary<unk
   const textPart = (p: Parameter) => fc.oneof(
     { arbitrary: valid(p.schema).map(String), weight: 6 },
     { arbitrary: hostileText, weight: 2 },
-    ...(p.in === 'path' && knownIds.length ? [{ arbitrary: fc.constantFrom(...knownIds), weight: 3 }] : []),
+    ...(p.in === 'path' && knownIds.length ? [{ arbitrary: fc.constantFrom(...knownIds), weight: 3 }] : [])
   )
   const pathParams = op.parameters.filter((p) => p.in === 'path')
   const queryParams = op.parameters.filter((p) => p.in === 'query')
@@ -164,17 +164,21 @@ function requestArbitrary (op: Operation, valid: (s: Schema) => fc.Arbitrary<unk
       { arbitrary: valid(op.body.schema).map((v) => JSON.stringify(v)), weight: 5 },
       { arbitrary: valid(op.body.schema).chain(mutate).map((v) => JSON.stringify(v)), weight: 4 },
       { arbitrary: hostileJson.map((v) => JSON.stringify(v)), weight: 2 },
-      { arbitrary: fc.constantFrom(undefined, '', '{', '{"a":', 'null', '[1,2', '\u0000', 'x'.repeat(BODY_LIMIT + 10)), weight: 1 },
+      { arbitrary: fc.constantFrom(undefined, '', '{', '{"a":', 'null', '[1,2', '\u0000', 'x'.repeat(BODY_LIMIT + 10)), weight: 1 }
     )
   return fc.record({
     method: fc.oneof(
       { arbitrary: fc.constant(op.method), weight: 12 },
-      { arbitrary: fc.constantFrom(...METHODS), weight: 2 },
+      { arbitrary: fc.constantFrom(...METHODS), weight: 2 }
     ),
     path: fc.tuple(...pathParams.map(textPart)),
     query: fc.tuple(...queryParams.map(optionalPart), fc.option(fc.tuple(fc.constantFrom('unknown', 'limit', 'days', 'cursor'), hostileText), { nil: undefined, freq: 4 })),
     headers: fc.tuple(...headerParams.map(optionalPart)),
-    auth: fc.constantFrom('admin', 'admin', 'admin', 'admin', 'admin', 'admin', 'none', 'wrong', 'bearer', 'garbage'),
+    // mostly the admin, so that the routes are reached; sometimes no, wrong or malformed credentials
+    auth: fc.oneof(
+      { arbitrary: fc.constant('admin'), weight: 7 },
+      { arbitrary: fc.constantFrom('none', 'wrong', 'bearer', 'garbage'), weight: 3 }
+    ),
     contentType: fc.constantFrom('application/json', 'application/json', 'application/json', 'application/json; charset=utf-8', op.body?.type ?? 'application/json', 'text/plain', 'application/x-www-form-urlencoded', undefined),
     body,
   }).map((r) => {
@@ -204,7 +208,7 @@ const toHeaderValue = (v: string) => v.replace(/[^\t\x20-\x7e]/g, '').slice(0, 8
 function matchOperation (ops: Operation[], method: string, url: string): Operation | undefined {
   const path = url.split('?')[0]
   const m = method === 'HEAD' ? 'GET' : method
-  return ops.find((op) => op.method === m && new RegExp('^' + op.path.replace(/\{[^}]+\}/g, '[^/]+') + '$').test(path))
+  return ops.find((op) => op.method === m && new RegExp('^' + op.path.replace(/\{[^}]+\}/g, '[^/]*') + '$').test(path))
 }
 
 t.test('every operation of the OpenAPI document, fuzzed: no 5xx, documented statuses and bodies', async (t) => {
@@ -259,7 +263,8 @@ t.test('every operation of the OpenAPI document, fuzzed: no 5xx, documented stat
     const op = matchOperation(ops, req.method, req.url)
     let schema: Schema | undefined
     if (!op) {
-      if (status !== 405 && status !== 404) return `no operation for ${req.method}, yet ${status}`
+      // 414: the router refuses a path parameter over its bound before it knows the method is wrong
+      if (![404, 405, 414].includes(status)) return `no operation for ${req.method}, yet ${status}`
       if (status === 405 && !res.headers.allow) return '405 without Allow'
       schema = errorSchema
     } else if (op.path === '/mcp') {
@@ -329,7 +334,7 @@ t.test('every operation of the OpenAPI document, fuzzed: no 5xx, documented stat
 /** One request over HTTP; an event stream is read until its first bytes, then dropped. */
 function overHttp (port: number, req: FuzzRequest): Promise<{ statusCode: number, headers: Record<string, any>, body: string }> {
   return new Promise((resolve, reject) => {
-    const r = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (res) => {
+    const r = http.request({ host: '127.0.0.1', port, agent: false, method: req.method, path: req.url, headers: req.headers }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       const done = () => resolve({ statusCode: res.statusCode!, headers: res.headers, body })
