@@ -30,8 +30,11 @@ const buildCompiler = AjvCompiler()
 
 /** Wraps a text part's validator: a coerced non-finite number is a validation error naming its field. */
 function finiteNumbersOnly (validate: FastifyValidationResult): FastifyValidationResult {
-  const checked: FastifyValidationResult = (data: unknown) => {
-    const ok = validate(data)
+  type Ajvish = FastifyValidationResult & { schemaEnv?: unknown }
+  // Fastify hands an Ajv function (one with schemaEnv) the request as parent data, so that Ajv may
+  // replace a coerced root value: the wrapper passes it on and looks like one
+  const checked: Ajvish = (data: unknown, ...context: unknown[]) => {
+    const ok = (validate as (data: unknown, ...context: unknown[]) => ReturnType<FastifyValidationResult>)(data, ...context)
     checked.errors = validate.errors
     if (ok !== true || data === null || typeof data !== 'object') return ok
     for (const [key, value] of Object.entries(data)) {
@@ -44,6 +47,7 @@ function finiteNumbersOnly (validate: FastifyValidationResult): FastifyValidatio
     }
     return true
   }
+  checked.schemaEnv = (validate as Ajvish).schemaEnv
   return checked
 }
 
