@@ -38,8 +38,8 @@ export function frameworkErrors (err: FastifyError, _req: FastifyRequest, reply:
   const status = err.statusCode ?? 400
   const message = err.code === 'FST_ERR_MAX_PARAM_LENGTH'
     ? `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`
-    : 'the URL is not valid (a malformed percent-encoding?)'
-  reply.code(status).send({ statusCode: status, error: REASON[status] ?? 'Bad Request', message, code: err.code })
+    : err.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid (a malformed percent-encoding?)' : err.message
+  reply.code(status).send({ statusCode: status, error: REASON[status] ?? (status >= 500 ? 'Internal Server Error' : 'Bad Request'), message, code: err.code })
 }
 
 export const statusOf = (kind: ErrorKind) => STATUS[kind]
