@@ -24,6 +24,7 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 5050
+# follows MCP_PORT (or PORT) and TLS (https when MCP_TLS_CERT is set), as the server does
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:5050/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+  CMD ["node", "dist/healthcheck.js"]
 CMD ["node", "dist/server.js"]

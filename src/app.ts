@@ -3,17 +3,21 @@
 // src/http/plugin-order.ts). server.ts starts it; tests build it.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { lookup as dnsLookup } from 'node:dns'
 import { readFileSync } from 'node:fs'
 import type { Config } from './config.js'
 import { orderPlugins, pluginMeta } from './http/plugin-order.js'
 import { buildValidator } from './http/validation.js'
 import { MAX_PARAM_LENGTH, frameworkErrors } from './plugins/app/errors.js'
+import { QuietRequestLog } from './http/request-log.js'
+import { fastifyTrustProxy } from './http/trust-proxy.js'
 import sensible from './plugins/external/sensible.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import swagger from './plugins/external/swagger.js'
 import configPlugin from './plugins/app/config.js'
+import outboundPlugin from './plugins/app/outbound.js'
 import errorsPlugin from './plugins/app/errors.js'
 import errorDocsPlugin from './plugins/app/error-docs.js'
 import storePlugin from './plugins/app/store.js'
@@ -33,6 +37,7 @@ import mcpPlugin from './plugins/app/mcp.js'
 import docsRoutes from './routes/docs.js'
 import healthRoutes from './routes/health.js'
 import eventRoutes from './routes/events.js'
+import alertmanagerRoutes from './routes/alertmanager.js'
 import serviceRoutes from './routes/services.js'
 import auditRoutes from './routes/audit.js'
 import contextRoutes from './routes/context.js'
@@ -55,8 +60,8 @@ import { notifierSchemas } from './schemas/notifier.js'
  * transitions). A dependency on a later stage, or on nothing listed, stops the start.
  */
 const STAGES = [
-  // the validated config, which every plugin reads
-  [configPlugin],
+  // the validated config, which every plugin reads, and the outbound guard probes and channels share
+  [configPlugin, outboundPlugin],
   // ecosystem plugins (thin wrappers in plugins/external); swagger collects every route registered after it
   [sensible, helmet, cors, rateLimit, swagger],
   // ours, each decorating the app with one object
@@ -65,7 +70,7 @@ const STAGES = [
   // everything that adds routes, after every plugin: their onRoute hooks (the auth guard and OpenAPI
   // security, security headers, rate limits, request durations) and the document must see each route,
   // and the error handler must be set before a route's scope is created
-  [docsRoutes, healthRoutes, eventRoutes, serviceRoutes, auditRoutes, contextRoutes, backupRoutes,
+  [docsRoutes, healthRoutes, eventRoutes, alertmanagerRoutes, serviceRoutes, auditRoutes, contextRoutes, backupRoutes,
     notifierRoutes, metricsRoutes, streamRoutes, mcpRoutes, dashboardPlugin],
 ]
 
@@ -79,13 +84,19 @@ export function registrationOrder () {
 export interface BuildOptions {
   /** pino options or false; the server passes its logger config, tests usually none */
   logger?: FastifyServerOptions['logger']
+  /** DNS for probes and channels (dns.lookup-compatible); tests map names onto refused addresses with it */
+  lookup?: typeof dnsLookup
 }
+
+/** JSON lines with level names ("level":"error"), so `docker compose logs mcp-server | grep -i error` finds errors. */
+export const LEVEL_NAMES = { level: (label: string) => ({ level: label }) }
 
 export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
-    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}),
+    // pino-pretty reads pino's numeric levels; JSON output (not a terminal) carries the names
+    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : { formatters: LEVEL_NAMES }),
   }
 }
 
@@ -95,7 +106,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     : null
   const app = Fastify({
     logger: opts.logger ?? false,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: config.bodyLimit,
     requestTimeout: 30_000,
     // bodies validated without coercion, querystrings/params/headers with it (src/http/validation.ts)
@@ -103,6 +114,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     // long path parameters reach their route (auth first, then a 414 from its params schema)
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
+    logController: new QuietRequestLog(),
     ...(https ? { https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -113,7 +125,7 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   for (const s of [...sharedSchemas, ...healthSchemas, ...auditSchemas, ...contextSchemas, ...notifierSchemas, ...metricsSchemas]) app.addSchema(s)
 
   try {
-    await registerAll(app, config)
+    await registerAll(app, config, opts)
   } catch (err) {
     // a plugin failed to start (a bad config-file service, say): release what the others opened
     await app.close().catch(() => {})
@@ -122,10 +134,11 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
   return app
 }
 
-async function registerAll (app: FastifyInstance, config: Config) {
+async function registerAll (app: FastifyInstance, config: Config, opts: BuildOptions) {
   for (const plugin of registrationOrder()) {
-    // config is the one plugin with options
+    // config and outbound are the plugins with options
     if (plugin === configPlugin) await app.register(configPlugin, { config })
+    else if (plugin === outboundPlugin) await app.register(outboundPlugin, { lookup: opts.lookup })
     else await app.register(plugin as Parameters<FastifyInstance['register']>[0])
   }
 }

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml'
 import { describe } from './domain/shared/validation.js'
 import { AlertRule, Channel, MaintenanceWindow } from './schemas/notifier.js'
 import { validateNotifierConfig } from './domain/notifier/definitions.js'
+import { parseTrustProxy, trustProxyEntryError } from './http/trust-proxy.js'
 
 export const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 5050 }),
@@ -24,12 +25,18 @@ export const ConfigSchema = Type.Object({
   mcpArgumentsMaxBytes: Type.Integer({ minimum: 256, default: 4096, description: 'bound on the tool arguments an audit entry keeps' }),
   loginFailureMax: Type.Integer({ minimum: 1, default: 10 }),
   loginFailureWindowMs: Type.Integer({ minimum: 1000, default: 15 * 60_000 }),
+  loginUserFailureMax: Type.Integer({ minimum: 1, default: 100, description: 'failed Basic-auth logins of one user, from addresses it has not logged in from recently, per window' }),
+  loginKnownAddressMs: Type.Integer({ minimum: 0, default: 30 * 86_400_000, description: 'how long a successful login exempts its address from the per-user lock-out' }),
+  tokenFailureMax: Type.Integer({ minimum: 1, default: 100, description: 'failed bearer tokens per client address per window' }),
+  authAuditWindowMs: Type.Integer({ minimum: 100, default: 60_000, description: 'failed logins reach the audit trail as one entry per address and window' }),
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   durability: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full' }),
   writerMode: Type.Union([Type.Literal('inline'), Type.Literal('thread')], { default: 'inline' }),
   bodyLimit: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
   eventsMaxBatch: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
   eventMaxBytes: Type.Integer({ minimum: 1024, default: 128 * 1024 }),
+  eventAttributesMax: Type.Integer({ minimum: 0, maximum: 1000, default: 32, description: "an event's attributes, unknown top-level fields included" }),
+  eventAttributesMaxBytes: Type.Integer({ minimum: 256, default: 8192, description: "an event's attributes as JSON" }),
   eventsRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 30 }),
   writeQueueMax: Type.Integer({ minimum: 1, default: 100_000 }),
   streamMaxClients: Type.Integer({ minimum: 1, default: 100 }),
@@ -38,7 +45,8 @@ export const ConfigSchema = Type.Object({
   streamReplayMax: Type.Integer({ minimum: 0, default: 1000 }),
   tlsCert: Type.Optional(Type.String({ minLength: 1 })),
   tlsKey: Type.Optional(Type.String({ minLength: 1 })),
-  trustProxy: Type.Boolean({ default: false }),
+  /** 0: no proxy; a hop count; or the proxies' addresses/CIDRs (see src/http/trust-proxy.ts) */
+  trustProxy: Type.Union([Type.Integer({ minimum: 0, maximum: 100 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { default: 0 }),
   /** the config file this config was read from (set from MCP_CONFIG); SIGHUP re-reads its `services` */
   configFile: Type.Optional(Type.String({ minLength: 1 })),
   /** monitored services (config file only); each is validated by the health plugin */
@@ -46,6 +54,10 @@ export const ConfigSchema = Type.Object({
   healthScheduler: Type.Boolean({ default: true }),
   probeConcurrency: Type.Integer({ minimum: 1, maximum: 10_000, default: 256 }),
   probeAllow: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  /** hosts, *.suffixes, IPs, CIDRs notification channels may reach; empty: any address not refused */
+  channelAllow: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  /** IPs and CIDRs refused (in every encoding) to probes and channels, on top of the metadata addresses */
+  outboundDeny: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
   probeConnectTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
   checksRetentionDays: Type.Number({ exclusiveMinimum: 0, default: 7 }),
   rollupsRetentionDays: Type.Number({ minimum: 400, default: 400 }),
@@ -79,7 +91,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-type Kind = 'int' | 'number' | 'string' | 'list' | 'bool'
+type Kind = 'int' | 'number' | 'string' | 'list' | 'bool' | 'proxies'
 // Environment variable → config key. PORT is honoured for platforms that set it.
 const ENV: Array<[string, keyof Config, Kind]> = [
   ['PORT', 'port', 'int'],
@@ -98,12 +110,18 @@ const ENV: Array<[string, keyof Config, Kind]> = [
   ['MCP_AUDIT_ARGUMENTS_MAX_BYTES', 'mcpArgumentsMaxBytes', 'int'],
   ['MCP_LOGIN_FAILURE_MAX', 'loginFailureMax', 'int'],
   ['MCP_LOGIN_FAILURE_WINDOW_MS', 'loginFailureWindowMs', 'int'],
+  ['MCP_LOGIN_USER_FAILURE_MAX', 'loginUserFailureMax', 'int'],
+  ['MCP_LOGIN_KNOWN_ADDRESS_MS', 'loginKnownAddressMs', 'int'],
+  ['MCP_TOKEN_FAILURE_MAX', 'tokenFailureMax', 'int'],
+  ['MCP_AUTH_AUDIT_WINDOW_MS', 'authAuditWindowMs', 'int'],
   ['MCP_LOG_LEVEL', 'logLevel', 'string'],
   ['MCP_DURABILITY', 'durability', 'string'],
   ['MCP_WRITER', 'writerMode', 'string'],
   ['MCP_BODY_LIMIT', 'bodyLimit', 'int'],
   ['MCP_EVENTS_MAX_BATCH', 'eventsMaxBatch', 'int'],
   ['MCP_EVENT_MAX_BYTES', 'eventMaxBytes', 'int'],
+  ['MCP_EVENT_ATTRIBUTES_MAX', 'eventAttributesMax', 'int'],
+  ['MCP_EVENT_ATTRIBUTES_MAX_BYTES', 'eventAttributesMaxBytes', 'int'],
   ['MCP_EVENTS_RETENTION_DAYS', 'eventsRetentionDays', 'number'],
   ['MCP_WRITE_QUEUE_MAX', 'writeQueueMax', 'int'],
   ['MCP_STREAM_MAX_CLIENTS', 'streamMaxClients', 'int'],
@@ -112,10 +130,12 @@ const ENV: Array<[string, keyof Config, Kind]> = [
   ['MCP_STREAM_REPLAY_MAX', 'streamReplayMax', 'int'],
   ['MCP_TLS_CERT', 'tlsCert', 'string'],
   ['MCP_TLS_KEY', 'tlsKey', 'string'],
-  ['MCP_TRUST_PROXY', 'trustProxy', 'bool'],
+  ['MCP_TRUST_PROXY', 'trustProxy', 'proxies'],
   ['MCP_HEALTH_SCHEDULER', 'healthScheduler', 'bool'],
   ['MCP_PROBE_CONCURRENCY', 'probeConcurrency', 'int'],
   ['MCP_PROBE_ALLOW', 'probeAllow', 'list'],
+  ['MCP_CHANNEL_ALLOW', 'channelAllow', 'list'],
+  ['MCP_OUTBOUND_DENY', 'outboundDeny', 'list'],
   ['MCP_PROBE_CONNECT_TIMEOUT_MS', 'probeConnectTimeoutMs', 'int'],
   ['MCP_CHECKS_RETENTION_DAYS', 'checksRetentionDays', 'number'],
   ['MCP_ROLLUPS_RETENTION_DAYS', 'rollupsRetentionDays', 'number'],
@@ -151,6 +171,8 @@ function parseEnvValue (name: string, raw: string, kind: Kind): unknown {
       return /^(true|1)$/i.test(raw.trim())
     case 'list':
       return raw.split(',').map((s) => s.trim()).filter(Boolean)
+    case 'proxies':
+      try { return parseTrustProxy(raw) } catch (err) { throw new ConfigError(`${name}: ${(err as Error).message}`) }
     default:
       return raw
   }
@@ -191,6 +213,10 @@ export function loadConfig (opts: { env?: Record<string, string | undefined>, ov
     origin[key] = name
   }
   const merged: Record<string, unknown> = { ...file, ...(env.MCP_CONFIG ? { configFile: env.MCP_CONFIG } : {}), ...fromEnv, ...(opts.overrides ?? {}) }
+  // MCP_TRUST_PROXY in a config file: the same words as in the environment, `true` refused
+  if (['boolean', 'string', 'number'].includes(typeof merged.trustProxy)) {
+    try { merged.trustProxy = parseTrustProxy(String(merged.trustProxy)) } catch (err) { throw new ConfigError(`${origin.trustProxy ?? 'trustProxy'}: ${(err as Error).message}`) }
+  }
   const withDefaults = Value.Default(ConfigSchema, Value.Clone(merged))
   const first = Value.Errors(ConfigSchema, withDefaults).First()
   if (first) {
@@ -203,6 +229,10 @@ export function loadConfig (opts: { env?: Record<string, string | undefined>, ov
     throw new ConfigError(`${where}${inner}: ${describe(first)}${first.value !== undefined ? ` (got ${JSON.stringify(first.value)})` : ''}`)
   }
   const config = withDefaults as Config
+  for (const entry of Array.isArray(config.trustProxy) ? config.trustProxy : []) {
+    const err = trustProxyEntryError(entry)
+    if (err) throw new ConfigError(`${origin.trustProxy ?? 'trustProxy'}: ${err}`)
+  }
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError('MCP_TLS_CERT and MCP_TLS_KEY must be set together')
   }

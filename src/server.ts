@@ -40,6 +40,16 @@ async function main () {
     await app.close()
   })
   await app.listen({ port: config.port, host: config.host })
+  const base = startUpBase(app.listeningOrigin, config.host)
+  app.log.info({ dashboard: `${base}/`, docs: `${base}/docs` }, `dashboard at ${base}/ · API docs (Swagger UI) at ${base}/docs`)
+}
+
+/** The address a person opens: a wildcard host is shown as localhost. */
+function startUpBase (origin: string, host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return origin
+  const u = new URL(origin)
+  u.hostname = 'localhost'
+  return u.origin
 }
 
 main().catch((err) => {

@@ -14,11 +14,12 @@ t.test('defaults match the documented ones', async (t) => {
 t.test('environment variables are parsed and PORT is honoured', async (t) => {
   t.equal(loadConfig({ env: { PORT: '8080' } }).port, 8080)
   t.equal(loadConfig({ env: { PORT: '8080', MCP_PORT: '9090' } }).port, 9090, 'MCP_PORT wins over PORT')
-  const c = loadConfig({ env: { MCP_INGEST_TOKENS: 'aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb', MCP_CORS_ORIGINS: 'https://a.example,https://b.example', MCP_DURABILITY: 'normal', MCP_TRUST_PROXY: 'true' } })
+  const c = loadConfig({ env: { MCP_INGEST_TOKENS: 'aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb', MCP_CORS_ORIGINS: 'https://a.example,https://b.example', MCP_DURABILITY: 'normal', MCP_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' } })
   t.same(c.ingestTokens, ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb'])
   t.same(c.corsOrigins, ['https://a.example', 'https://b.example'])
   t.equal(c.durability, 'normal')
-  t.equal(c.trustProxy, true)
+  t.same(c.trustProxy, ['10.0.0.0/8', '127.0.0.1'])
+  t.equal(loadConfig({ env: { MCP_TRUST_PROXY: '2' } }).trustProxy, 2, 'a hop count')
 })
 
 t.test('a bad value names the variable and what is expected', async (t) => {
@@ -30,7 +31,8 @@ t.test('a bad value names the variable and what is expected', async (t) => {
     [{ MCP_ADMIN_PASSWORD: 'short' }, /MCP_ADMIN_PASSWORD: .*8/],
     [{ MCP_INGEST_TOKENS: 'tooshort' }, /MCP_INGEST_TOKENS/],
     [{ MCP_EVENTS_RETENTION_DAYS: 'x' }, /MCP_EVENTS_RETENTION_DAYS must be a number/],
-    [{ MCP_TRUST_PROXY: 'maybe' }, /MCP_TRUST_PROXY must be true or false/],
+    [{ MCP_TRUST_PROXY: 'maybe' }, /MCP_TRUST_PROXY: "maybe" is not an IP address or CIDR/],
+    [{ MCP_TRUST_PROXY: 'true' }, /MCP_TRUST_PROXY: true would trust every peer/],
     [{ MCP_TLS_CERT: '/tmp/cert.pem' }, /MCP_TLS_CERT and MCP_TLS_KEY must be set together/],
   ]
   for (const [env, re] of cases) {

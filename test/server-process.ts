@@ -19,7 +19,7 @@ function spawnServer (env: Record<string, string>, stdio: 'pipe' | 'ignore'): Ch
   })
 }
 
-export interface RunningServer { child: ChildProcess, url: string, stderr (): string }
+export interface RunningServer { child: ChildProcess, url: string, stderr (): string, stdout (): string }
 
 /**
  * Each start transpiles the sources (several seconds of CPU, far more on a loaded machine), so the waits are
@@ -39,7 +39,7 @@ export function startServer (env: Record<string, string>, timeoutMs = START_TIME
     child.stdout!.on('data', (d) => {
       out += d
       const m = /listening at (https?:\/\/127\.0\.0\.1:\d+)/.exec(out)
-      if (m) { clearTimeout(timer); resolve({ child, url: m[1], stderr: () => err }) }
+      if (m) { clearTimeout(timer); resolve({ child, url: m[1], stderr: () => err, stdout: () => out }) }
     })
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}: ${err}`)) })
   })

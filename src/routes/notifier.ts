@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
 import { bodyCheckedByDomain } from '../http/validation.js'
 import {
-  AckBody, Alert, AlertQuery, AlertRule, AlertRuleView, Channel, ChannelView, Delivery, DeliveryQuery, MaintenanceView,
+  AckBody, Alert, AlertQuery, AlertRule, AlertRuleView, Channel, ChannelView, Delivery, DeliveryQuery, DeliveryStatus, MaintenanceView,
   MaintenanceWindow, Silence, SilenceInput, TestResult,
 } from '../schemas/notifier.js'
 
@@ -116,8 +116,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/notifications/rules/:id', {
     auth: 'admin',
-    schema: { tags: ['notifications'], summary: 'Delete an alert rule (its firing alerts resolve)', params: IdParams, response: { 204: Type.Null(), ...notFound, ...conflict, ...adminErrors } },
+    schema: { tags: ['notifications'], summary: 'Delete an alert rule (its firing alerts resolve); the built-in services-down answers 409: disable it by PUT', params: IdParams, response: { 204: Type.Null(), ...notFound, ...conflict, ...adminErrors } },
   }, async (req, reply) => { await audited(req, 'rule.delete', 'rule', req.params.id, () => n.rules.remove(req.params.id)); return reply.code(204).send(null) })
+
+  app.get('/notifications/delivery-status', {
+    auth: 'admin',
+    schema: {
+      tags: ['notifications'],
+      summary: 'Whether any alert would reach a channel (the Alerts view shows the message when none would)',
+      response: { 200: Type.Ref(DeliveryStatus), ...adminErrors },
+    },
+  }, async () => n.deliveryStatus())
 
   // ---- delivery log ----
   app.get('/notifications/deliveries', {

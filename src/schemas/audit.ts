@@ -1,21 +1,26 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { ACTOR_TYPES, OUTCOMES } from '../domain/audit/hash-chain.js'
+import { MAX_JSON_DEPTH } from '../domain/shared/json-depth.js'
 import { Limit, Nullable, StringEnum } from './common.js'
 
 const Text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}) })
 
 export const AuditInput = Type.Object({
-  actor: Type.Object({
-    type: StringEnum(ACTOR_TYPES, { description: 'who acted; system is reserved for the hub itself' }),
+  actor: Type.Optional(Type.Object({
+    type: StringEnum(ACTOR_TYPES, { description: "who acted; system for a job or service of yours (the hub's own id mcp-server is reserved)" }),
     id: Text(200),
     name: Type.Optional(Text(200)),
     onBehalfOf: Type.Optional(Text(200, 'the person an agent acted for')),
-  }, { additionalProperties: false }),
+  }, { additionalProperties: false, description: 'who acted; required unless agent is given' })),
+  agent: Type.Optional(Text(200, "the original design's shape: the id of the agent that acted, i.e. actor {type: agent, id}")),
+  timestamp: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Integer()], {
+    description: "the producer's time, epoch milliseconds or RFC 3339; kept in metadata.producerTime (the entry's time is the hub's)",
+  })),
   action: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$', description: 'a dotted name, e.g. order.refund' }),
   target: Type.Optional(Type.Object({ type: Text(100), id: Text(200) }, { additionalProperties: false })),
-  outcome: StringEnum(OUTCOMES),
+  outcome: Type.Optional(StringEnum(OUTCOMES, { description: 'unknown when omitted' })),
   reason: Type.Optional(Text(2000)),
-  metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'any JSON object, bounded (MCP_AUDIT_METADATA_MAX_BYTES)' })),
+  metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: `any JSON object, bounded (MCP_AUDIT_METADATA_MAX_BYTES, nested at most ${MAX_JSON_DEPTH} levels)` })),
   model: Type.Optional(Text(200, 'for agents: the model that decided')),
   tool: Type.Optional(Text(200, 'for agents: the tool called')),
   argumentsHash: Type.Optional(Text(200, "for agents: a hash of the tool's arguments (the arguments stay out of the trail)")),

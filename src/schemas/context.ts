@@ -1,5 +1,6 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox'
 import { AGENT_STATUSES, MODEL_STATUSES, TASK_STATUSES } from '../domain/context/status-rules.js'
+import { TASK_STATUS_ALIASES } from '../domain/context/original-shapes.js'
 import { Limit, Nullable, StringEnum } from './common.js'
 
 const Id = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9._@:-]+$', description: 'chosen by the client, or a ULID when omitted' })
@@ -31,8 +32,17 @@ export const taskFields = {
   result: Type.Optional(Text(4000, 'a summary of the result')),
 }
 
+/** A task's status as a client may send it: ours, or the original design's success/failure. */
+const taskInputFields = {
+  ...taskFields,
+  status: Type.Optional(StringEnum([...TASK_STATUSES, ...Object.keys(TASK_STATUS_ALIASES)], {
+    default: 'submitted',
+    description: `the original design's ${Object.entries(TASK_STATUS_ALIASES).map(([from, to]) => `${from} is stored as ${to}`).join(', ')}`,
+  })),
+}
+
 /** create: the fields plus an optional id */
-const input = (name: string, fields: TProperties) => Type.Object({ id: Type.Optional(Id), ...fields }, { $id: `${name}Input`, title: `${name}Input`, additionalProperties: false })
+const input = (name: string, fields: TProperties, extra: TProperties = {}) => Type.Object({ id: Type.Optional(Id), ...fields, ...extra }, { $id: `${name}Input`, title: `${name}Input`, additionalProperties: false })
 /** update: any of the fields; null clears an optional one */
 const patch = (name: string, fields: TProperties) => {
   const props: TProperties = {}
@@ -52,16 +62,23 @@ const stored = (name: string, fields: TProperties, extra: TProperties = {}) => {
 }
 
 export const ModelInput = input('Model', modelFields)
-export const AgentInput = input('Agent', agentFields)
-export const TaskInput = input('Task', taskFields)
+// the original design's agent {id, type, status} has no name: it defaults to the id
+export const AgentInput = input('Agent', { ...agentFields, name: Type.Optional(Text(200, 'default: the id')) })
+export const TaskInput = input('Task', taskInputFields, {
+  // the integer first: Ajv coerces body values, and string-first would turn epoch milliseconds into text
+  timestamp: Type.Optional(Type.Union([Type.Integer(), Type.String({ minLength: 1, maxLength: 64 })], {
+    description: "the producer's time of the task (the original design's field): epoch milliseconds or RFC 3339; stored as reportedAt",
+  })),
+})
 export const ModelPatch = patch('Model', modelFields)
 export const AgentPatch = patch('Agent', agentFields)
-export const TaskPatch = patch('Task', taskFields)
+export const TaskPatch = patch('Task', taskInputFields)
 export const Model = stored('Model', modelFields)
 export const Agent = stored('Agent', agentFields)
 export const Task = stored('Task', taskFields, {
   startedAt: Type.Optional(Type.String({ format: 'date-time', description: 'when it first went to working' })),
   completedAt: Type.Optional(Type.String({ format: 'date-time', description: 'when it reached completed, failed or canceled' })),
+  reportedAt: Type.Optional(Type.String({ description: "the producer's time it was created with (timestamp), RFC 3339" })),
 })
 
 export const contextKindSchemas: Record<'models' | 'agents' | 'tasks', { input: TObject, patch: TObject, item: TObject, statuses: readonly string[] }> = {

@@ -102,9 +102,9 @@ export const toolSchemas = {
     input: args({
       type: Type.String({ minLength: 1, maxLength: 200, description: 'a dotted name, e.g. deploy.finished' }),
       source: Type.Optional(Text(200, 'the service it is about')),
-      severity: Type.Optional(Severity),
-      time: Time('when it happened (default: now)'),
-      payload: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'any JSON object' })),
+      severity: Type.Optional(Type.String({ minLength: 1, maxLength: 20, description: 'an OpenTelemetry severity text in any case (TRACE … FATAL4), or error, warn, warning, critical' })),
+      time: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Integer()], { description: 'when it happened, RFC 3339 or epoch milliseconds (default: unset; receivedAt is always set)' })),
+      payload: Type.Optional(Type.Unknown({ description: 'any JSON value, nested at most 32 levels' })),
       producerId: Type.Optional(Text(200, 'your id for it: the same id recorded twice is stored once')),
     }),
     output: result({ id: Type.String(), duplicate: Type.Boolean() }),
@@ -141,10 +141,11 @@ export const toolSchemas = {
   record_audit: {
     input: args({
       action: Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$', description: 'a dotted name, e.g. order.refund' }),
-      outcome: StringEnum(OUTCOMES),
+      outcome: Type.Optional(StringEnum(OUTCOMES, { description: 'unknown when omitted' })),
       target: Type.Optional(Type.Object({ type: Text(100), id: Text(200) }, { additionalProperties: false })),
       reason: Type.Optional(Text(2000)),
       metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      timestamp: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Integer()], { description: 'when you did it, RFC 3339 or epoch milliseconds; kept in metadata.producerTime' })),
       model: Type.Optional(Text(200, 'the model that decided')),
       onBehalfOf: Type.Optional(Text(200, 'the person you acted for')),
     }),

@@ -6,8 +6,11 @@ import { Limit, Nullable, StringEnum } from './common.js'
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'lowercase letters, digits, . _ -; at most 64' })
 const Name = Type.String({ minLength: 1, maxLength: 200 })
 const httpUrl = (description = 'http:// or https:// URL') => Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000, description })
-const Source = Type.Object({ source: StringEnum(['config', 'api'] as const, { description: 'config: from the config file, read-only through the API' }) })
+const Source = Type.Object({
+  source: StringEnum(['config', 'api', 'builtin'] as const, { description: 'config: from the config file, read-only through the API; builtin (alert rules only): shipped with every hub, changeable by PUT, never deleted' }),
+})
 const Names = Type.Array(Name, { maxItems: 1000 })
+const RuleSource = Type.Composite([Source, Type.Object({ builtIn: Type.Boolean({ description: 'shipped with every hub (services-down)' }) })])
 
 export const Matchers = {
   services: Type.Optional(Type.Array(Name, { maxItems: 1000, description: 'service names' })),
@@ -74,13 +77,14 @@ export const AlertRule = Type.Object({
   kind: Type.Optional(StringEnum(['service', 'aggregate'] as const, { default: 'service', description: 'service: one alert per matching service; aggregate: one alert while more than `threshold` matching services are unhealthy' })),
   ...Matchers,
   severities: Type.Optional(Type.Array(StringEnum(SEVERITY_LEVELS), { minItems: 1, maxItems: 2, default: ['critical', 'warning'], description: 'critical = down, warning = degraded' })),
-  channels: Type.Array(Id, { minItems: 1, maxItems: 50 }),
+  channels: Type.Optional(Type.Array(Id, { maxItems: 50, default: [], description: 'none: alerts are still recorded, listed by /alerts, streamed and logged at error level, but not delivered' })),
+  enabled: Type.Optional(Type.Boolean({ default: true, description: 'false: the rule raises no alert and its firing alerts resolve' })),
   threshold: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'aggregate only: fires when the unhealthy count exceeds this' })),
   repeatIntervalMs: Type.Optional(Type.Integer({ minimum: 0, description: 'reminder interval while firing and not acknowledged; 0 = none; default MCP_NOTIFIER_REPEAT_INTERVAL_MS' })),
 }, { $id: 'AlertRule', title: 'AlertRule', additionalProperties: false, description: 'Routes services (by name or tag; none given = every service) and severities to channels.' })
 export type AlertRuleT = Static<typeof AlertRule>
 
-export const AlertRuleView = Type.Composite([AlertRule, Source], { $id: 'AlertRuleView', title: 'AlertRuleView' })
+export const AlertRuleView = Type.Composite([AlertRule, RuleSource], { $id: 'AlertRuleView', title: 'AlertRuleView' })
 
 export const SilenceInput = Type.Object({
   ...Matchers,
@@ -179,4 +183,13 @@ export const TestResult = Type.Object({
   durationMs: Type.Number(),
 })
 
-export const notifierSchemas = [Channel, ChannelView, AlertRule, AlertRuleView, Silence, MaintenanceWindow, MaintenanceView, Alert, Delivery]
+export const DeliveryStatus = Type.Object({
+  delivering: Type.Boolean({ description: 'at least one enabled rule has an enabled channel' }),
+  channels: Type.Integer({ description: 'channels configured' }),
+  enabledChannels: Type.Integer(),
+  undeliveredRules: Type.Array(Type.String(), { description: 'enabled rules whose alerts no enabled channel delivers' }),
+  message: Type.String({ description: 'what this means, in one sentence, for the Alerts view and the start-up log' }),
+}, { $id: 'DeliveryStatus', title: 'DeliveryStatus' })
+export type DeliveryStatusT = Static<typeof DeliveryStatus>
+
+export const notifierSchemas = [Channel, ChannelView, AlertRule, AlertRuleView, Silence, MaintenanceWindow, MaintenanceView, Alert, Delivery, DeliveryStatus]

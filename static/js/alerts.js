@@ -29,14 +29,21 @@ function alertRow (a, active) {
 export async function mount (el) {
   el.innerHTML = `<section aria-labelledby="alerts-h">
     <div class="view-head"><h2 id="alerts-h">Alerts</h2></div>
+    <p id="alerts-delivery" class="warn" role="status" hidden></p>
     <h3>Active</h3><ul id="alerts-active" class="alerts"></ul>
     <h3>Recently resolved</h3><ul id="alerts-resolved" class="alerts"></ul>
   </section>`
   const activeEl = el.querySelector('#alerts-active')
   const resolvedEl = el.querySelector('#alerts-resolved')
+  const deliveryEl = el.querySelector('#alerts-delivery')
 
   async function load () {
-    const [active, resolved] = await Promise.all([api('/alerts?state=active&limit=500'), api('/alerts?state=resolved&limit=50')])
+    const [active, resolved, delivery] = await Promise.all([
+      api('/alerts?state=active&limit=500'), api('/alerts?state=resolved&limit=50'), api('/notifications/delivery-status'),
+    ])
+    // said plainly when no channel would deliver these alerts (or some rules reach none)
+    deliveryEl.hidden = delivery.delivering && delivery.undeliveredRules.length === 0
+    deliveryEl.textContent = delivery.message
     // keep a comment being typed when a live update redraws the list
     const typing = document.activeElement?.closest?.('[data-ack]')
     const draft = typing ? { id: typing.dataset.ack, value: typing.elements.comment.value } : null

@@ -13,11 +13,13 @@ const entry = (over: Record<string, unknown> = {}) => ({
   ...over,
 })
 
-t.test('POST /audit without credentials is refused and the failure itself is audited', async (t) => {
-  const { app } = await build(t)
+t.test('POST /audit without credentials is a challenge; with a wrong password, the failure itself is audited', async (t) => {
+  const { app } = await build(t, { authAuditWindowMs: 100 })
   const res = await app.inject({ method: 'POST', url: '/audit', payload: entry() })
   t.equal(res.statusCode, 401)
-  // the bus hands the failure to the audit plugin, which commits it a moment later
+  const wrong = 'Basic ' + Buffer.from('admin:wrong-password').toString('base64')
+  t.equal((await app.inject({ method: 'POST', url: '/audit', headers: { authorization: wrong }, payload: entry() })).statusCode, 401)
+  // the audit plugin writes the address's failures once their window has ended
   let failed
   for (let i = 0; i < 100 && !failed; i++) {
     const page = await app.inject({ url: '/audit?action=auth.', headers: adminHeaders })
@@ -25,7 +27,7 @@ t.test('POST /audit without credentials is refused and the failure itself is aud
     failed = page.json().entries[0]
     if (!failed) await new Promise((resolve) => setTimeout(resolve, 20))
   }
-  t.match(failed, { action: 'auth.login_failed', outcome: 'denied', actor: { type: 'system' }, target: { type: 'route', id: '/audit' } })
+  t.match(failed, { action: 'auth.login_failed', outcome: 'denied', actor: { type: 'system' }, target: { type: 'route', id: '/audit' }, metadata: { count: 1, users: ['admin'] } })
 })
 
 t.test('a bearer token may append; the hub adds seq, hash chain and who submitted', async (t) => {
@@ -52,9 +54,10 @@ t.test('bad entries are refused naming the field; a batch is all or nothing', as
   const res = await app.inject({ method: 'POST', url: '/audit', headers: adminHeaders, payload: entry({ outcome: 'maybe' }) })
   t.equal(res.statusCode, 400)
   t.match(res.json().message, /body\/outcome/)
-  const sys = await app.inject({ method: 'POST', url: '/audit', headers: adminHeaders, payload: entry({ actor: { type: 'system', id: 'x' } }) })
+  // a system actor of the client's own is accepted (original-clients-audit.test.ts); the hub's own id is not
+  const sys = await app.inject({ method: 'POST', url: '/audit', headers: adminHeaders, payload: entry({ actor: { type: 'system', id: 'mcp-server' } }) })
   t.equal(sys.statusCode, 400)
-  t.match(sys.json().message, /reserved/)
+  t.match(sys.json().message, /body\/actor\/id mcp-server is the hub's own system actor/)
   const big = await app.inject({ method: 'POST', url: '/audit', headers: adminHeaders, payload: entry({ metadata: { blob: 'x'.repeat(20_000) } }) })
   t.equal(big.statusCode, 400)
   t.match(big.json().message, /MCP_AUDIT_METADATA_MAX_BYTES/)

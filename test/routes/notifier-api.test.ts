@@ -15,7 +15,8 @@ t.test('admin only, bad input named, nothing half-stored, config objects read-on
   }
   const cases: Array<[string, string, unknown, RegExp]> = [
     ['POST', '/notifications/rules', { id: 'Bad Id', channels: ['file-hook'] }, /body\/id/],
-    ['POST', '/notifications/rules', { id: 'r', channels: [] }, /body\/channels/],
+    ['POST', '/notifications/rules', { id: 'r', channels: ['Not An Id'] }, /body\/channels/],
+    ['POST', '/notifications/rules', { id: 'r', enabled: 'yes' }, /body\/enabled/],
     ['POST', '/notifications/rules', { id: 'r', channels: ['file-hook'], kind: 'sometimes' }, /body\/kind/],
     ['POST', '/notifications/rules', { id: 'r', channels: ['file-hook'], extra: 1 }, /extra|additional/],
     ['POST', '/notifications/channels', [1, 2], /body must be an object/],
@@ -33,7 +34,7 @@ t.test('admin only, bad input named, nothing half-stored, config objects read-on
   }
   t.equal((await app.inject({ url: '/alerts?state=bogus', headers: h })).statusCode, 400)
   t.equal((await app.inject({ url: '/notifications/deliveries?limit=0', headers: h })).statusCode, 400)
-  t.same((await app.inject({ url: '/notifications/rules', headers: h })).json().map((r: any) => r.id), ['file-rule'], 'nothing stored')
+  t.same((await app.inject({ url: '/notifications/rules', headers: h })).json().map((r: any) => r.id), ['services-down', 'file-rule'], 'nothing stored (the built-in rule is always there)')
   t.same((await app.inject({ url: '/notifications/channels', headers: h })).json().map((r: any) => r.id), ['file-hook'])
   t.same((await app.inject({ url: '/silences', headers: h })).json(), [])
 

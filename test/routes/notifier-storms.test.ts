@@ -12,7 +12,7 @@ t.test('20 services failing at once reach a channel as one message listing them 
     alertRules: [{ id: 'all', channels: ['ops'] }],
   })
   const names = Array.from({ length: 20 }, (_, i) => `svc-${String(i).padStart(2, '0')}`)
-  const active = async () => (await app.inject({ url: '/alerts?state=active', headers: adminHeaders })).json().length
+  const active = async () => (await app.inject({ url: '/alerts?state=active', headers: adminHeaders })).json().filter((a: any) => a.ruleId === 'all').length // the built-in services-down fires beside
   for (const name of names) publishTransition(app, name, 'down')
   await waitFor(() => hook.got.length >= 1, { message: 'the grouped message' })
   // all twenty alerts stored (with the notices they queue, in the same transaction) and nothing left to send
@@ -40,7 +40,7 @@ t.test('past the rate budget, one summary message replaces the rest', async (t) 
     channels: [{ id: 'ops', type: 'webhook', url: hook.url, maxPerMinute: 2 }],
     alertRules: [{ id: 'all', channels: ['ops'] }],
   })
-  const active = async () => (await app.inject({ url: '/alerts?state=active', headers: adminHeaders })).json().length
+  const active = async () => (await app.inject({ url: '/alerts?state=active', headers: adminHeaders })).json().filter((a: any) => a.ruleId === 'all').length // the built-in services-down fires beside
   const started = Date.now()
   // each failure in a grouping window of its own: the first two are sent before the next one fails,
   // the others once the one before is stored; without the budget each would be its own message
@@ -63,7 +63,7 @@ t.test('past the rate budget, one summary message replaces the rest', async (t) 
   t.ok(hook.got[2].at - started >= 1400, 'the summary waits for the budget window to open')
   const opened = Date.parse(summary.createdAt) - Date.parse(hook.got[0].body.createdAt)
   t.ok(opened >= 1500, `the summary is made once the first message left the 1500 ms window (${opened} ms after it)`)
-  const alerts = (await app.inject({ url: '/alerts?state=active', headers: adminHeaders })).json()
+  const alerts = (await app.inject({ url: '/alerts?state=active', headers: adminHeaders })).json().filter((a: any) => a.ruleId === 'all')
   t.equal(alerts.length, 6)
   t.ok(alerts.every((a: any) => a.firingSent && a.status === 'firing'))
 })

@@ -58,6 +58,7 @@ const ev = (over: Partial<NewEvent> = {}): NewEvent => ({
   producerId: null,
   traceparent: null,
   payloadJson: '{}',
+  attributesJson: null,
   receivedAt: Date.now(),
   ...over,
 })
@@ -73,6 +74,24 @@ contract('events', 'append assigns increasing seq and stores every field', async
   t.match(got, { id: a.id, type: 'a', source: 'svc', severity: 'WARN', time: '2026-01-01T00:00:00Z', producerId: 'p1', traceparent: a.traceparent, payload: { k: [1, 2] } })
   t.equal(await store.events.count(), 2)
   t.equal(await store.events.get('nope'), undefined)
+})
+
+contract('events', 'attributes and any JSON payload are stored and read back as sent', async (t, store) => {
+  const withAttrs = ev({ type: 'a', payloadJson: '[1,"two",null]', attributesJson: '{"region":"eu","retries":3,"tags":["x"]}' })
+  const scalar = ev({ type: 'b', payloadJson: '"Connection failed"' })
+  const nothing = ev({ type: 'c', payloadJson: 'null' })
+  await store.events.append([withAttrs, scalar, nothing])
+  t.same((await store.events.get(withAttrs.id))?.attributes, { region: 'eu', retries: 3, tags: ['x'] })
+  t.same((await store.events.get(withAttrs.id))?.payload, [1, 'two', null])
+  const rest = await store.events.query({ limit: 10, order: 'asc' })
+  t.same(rest.map((e) => [e.type, e.payload, e.attributes]), [
+    ['a', [1, 'two', null], { region: 'eu', retries: 3, tags: ['x'] }],
+    ['b', 'Connection failed', null],
+    ['c', null, null],
+  ], 'query answers attributes too; none is null')
+  // a keyed event goes in one by one: its attributes too
+  const [keyed] = await store.events.append([ev({ source: 's', producerId: 'k', attributesJson: '{"k":1}' })])
+  t.same((await store.events.get(keyed.id))?.attributes, { k: 1 })
 })
 
 contract('events', 'source + producer id is idempotent, also inside one batch', async (t, store) => {

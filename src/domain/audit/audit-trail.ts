@@ -10,6 +10,8 @@ import { AuditInput, type AuditInputT, type AuditQueryT } from '../../schemas/au
 import { compileValidator } from '../shared/validation.js'
 import { invalid, tooLarge } from '../shared/errors.js'
 import { cursorCodec } from '../shared/cursor.js'
+import { parseProducerTime } from '../shared/producer-time.js'
+import { depthMessage, exceedsJsonDepth } from '../shared/json-depth.js'
 import {
   publicKeyFromPem, signCheckpoint,
   type AuditActor, type AuditDraft, type AuditEntry, type AuditTarget, type Outcome,
@@ -58,18 +60,31 @@ export function createAuditService (opts: AuditServiceOptions) {
   let checkpointing: Promise<void> = Promise.resolve()
 
   function prepare (item: unknown, path: string, ctx: AuditContext, now: number): AuditDraft | string {
+    const timestamp = item !== null && typeof item === 'object' ? (item as { timestamp?: unknown }).timestamp : undefined
+    const producerTime = timestamp === undefined ? undefined : parseProducerTime(timestamp)
+    // its parser says what is wrong with a timestamp better than the schema's union can
+    if (typeof producerTime === 'string') return `${path}/timestamp ${producerTime}`
     if (!validator.check(item)) return validator.firstError(item, path)!
-    if (item.actor.type === 'system') return `${path}/actor/type system is reserved for the hub itself`
-    const metadata = item.metadata ?? {}
+    // the original design's entry names its agent: {action, agent, timestamp}
+    if (item.actor && item.agent !== undefined) return `${path}/agent and ${path}/actor both name who acted; send one`
+    const actor = item.actor ?? (item.agent !== undefined ? { type: 'agent' as const, id: item.agent } : undefined)
+    if (!actor) return `${path}/actor is required (or agent, the id of the agent that acted)`
+    if (actor.type === 'system' && actor.id.toLowerCase() === SYSTEM_ACTOR.id) return `${path}/actor/id ${SYSTEM_ACTOR.id} is the hub's own system actor; a system actor of yours needs another id`
+    if (exceedsJsonDepth(item.metadata)) return `${path}/metadata ${depthMessage()}`
+    let metadata = item.metadata ?? {}
+    if (producerTime !== undefined) {
+      if (Object.hasOwn(metadata, 'producerTime')) return `${path}/metadata/producerTime is where timestamp is kept; send one of them`
+      metadata = { ...metadata, producerTime: producerTime.text }
+    }
     const size = Buffer.byteLength(JSON.stringify(metadata))
     if (size > metadataMaxBytes) return `${path}/metadata is ${size} bytes; the limit is ${metadataMaxBytes} (MCP_AUDIT_METADATA_MAX_BYTES)`
     return {
       id: nextId(now),
       time: new Date(now).toISOString(),
-      actor: { type: item.actor.type, id: item.actor.id, name: item.actor.name ?? null, onBehalfOf: item.actor.onBehalfOf ?? null },
+      actor: { type: actor.type, id: actor.id, name: actor.name ?? null, onBehalfOf: actor.onBehalfOf ?? null },
       action: item.action,
       target: item.target ?? null,
-      outcome: item.outcome,
+      outcome: item.outcome ?? 'unknown',
       reason: item.reason ?? null,
       metadata,
       model: item.model ?? null,

@@ -7,7 +7,8 @@ import canonicalize from 'canonicalize'
 
 export const ACTOR_TYPES = ['user', 'agent', 'service', 'system'] as const
 export type ActorType = typeof ACTOR_TYPES[number]
-export const OUTCOMES = ['success', 'failure', 'denied'] as const
+/** `unknown`: the writer did not say (the original design's entries carry no outcome) */
+export const OUTCOMES = ['success', 'failure', 'denied', 'unknown'] as const
 export type Outcome = typeof OUTCOMES[number]
 
 /** The hash of "no previous entry": the first entry links to it. */

@@ -5,6 +5,7 @@ import type { ContextItem, ContextStore } from '../../store/ports/context.js'
 import type { ContextKind } from '../shared/names.js'
 import type { Store } from '../../store/ports/store.js'
 import { applyPatch, newItem } from './status-rules.js'
+import { createInputOf, patchOf } from './original-shapes.js'
 import { conflict, notFound } from '../shared/errors.js'
 
 const singular = (kind: ContextKind) => kind.slice(0, -1)
@@ -37,15 +38,17 @@ export function createRegistry (opts: { store: Store }) {
     /** the most recently updated task with this name (e.g. `tests` for the tests-status metric) */
     latestTask: (name: string) => store.context.latestTask(name),
 
-    async create (kind: ContextKind, input: Record<string, unknown> & { name: string, status: string }): Promise<ContextItem> {
+    /** `input` may take the original design's shapes (original-shapes.ts) */
+    async create (kind: ContextKind, body: Record<string, unknown>): Promise<ContextItem> {
       const at = now()
+      const input = createInputOf(kind, body)
       const item = newItem(kind, { ...input, id: (input.id as string | undefined) ?? nextId() }, at)
       return await store.context.create(kind, item)
     },
 
     /** the item before and after the change (the audit entry names a status change) */
     async update (kind: ContextKind, id: string, patch: Record<string, unknown>): Promise<{ before: ContextItem, after: ContextItem }> {
-      return await patchItem(store.context, kind, id, patch, now)
+      return await patchItem(store.context, kind, id, patchOf(kind, patch), now)
     },
 
     /** the deleted item; undefined when there was none */

@@ -5,8 +5,11 @@ import { pooledRandom } from '../shared/random.js'
 import type { Bus } from '../shared/bus.js'
 import type { EventFilter, NewEvent, StoredEvent } from '../../store/ports/events.js'
 import type { Store } from '../../store/ports/store.js'
-import { EventInput, type EventInputT, type EventQueryT } from '../../schemas/events.js'
+import { EVENT_FIELDS, EventInput, type EventInputT, type EventQueryT } from '../../schemas/events.js'
 import { compileValidator } from '../shared/validation.js'
+import { parseProducerTime } from '../shared/producer-time.js'
+import { depthMessage, exceedsJsonDepth } from '../shared/json-depth.js'
+import { SEVERITIES, severityFrom } from '../shared/names.js'
 import { invalid, tooLarge } from '../shared/errors.js'
 import { cursorCodec } from '../shared/cursor.js'
 
@@ -19,46 +22,100 @@ declare module '../shared/bus.js' {
   }
 }
 
-export interface EventServiceOptions { store: Store, bus: Bus, maxBatch: number, maxEventBytes: number }
+export interface EventServiceOptions {
+  store: Store
+  bus: Bus
+  maxBatch: number
+  maxEventBytes: number
+  /** how many attributes (unknown top-level fields included) an event may carry */
+  maxAttributes: number
+  /** how large an event's attributes may be, as JSON */
+  maxAttributesBytes: number
+}
 
 export interface BatchOutcome {
   accepted: Array<{ index: number, id: string, duplicate: boolean }>
   rejected: Array<{ index: number, message: string }>
 }
 
-interface Prepared { row: NewEvent, payload: Record<string, unknown> }
+interface Prepared { row: NewEvent, payload: unknown, attributes: Record<string, unknown> | null }
 
 const validator = compileValidator<EventInputT>(EventInput)
 const cursor = cursorCodec('e1.')
+const KNOWN_FIELDS = new Set<string>(EVENT_FIELDS)
+const SEVERITY_WORDS = `${SEVERITIES[0]} … ${SEVERITIES[SEVERITIES.length - 1]} in any case, or error, warn, warning, critical`
+
+/** UTF-8 bytes of a JSON text, counted only when it could be over `max` (a UTF-16 unit is at most 3 bytes). */
+const jsonBytes = (json: string, max: number) => json.length * 3 <= max ? 0 : Buffer.byteLength(json)
+
+/** The body's time (sent as time or timestamp), null when none; or why it is refused. */
+function producerTimeOf (item: unknown, path: string): { text: string | null } | string {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return { text: null }
+  const { time, timestamp } = item as Record<string, unknown>
+  if (time !== undefined && timestamp !== undefined) return `${path}/timestamp and ${path}/time are the same field; send one`
+  if (time === undefined && timestamp === undefined) return { text: null }
+  const parsed = parseProducerTime(time ?? timestamp)
+  return typeof parsed === 'string' ? `${path}/${time !== undefined ? 'time' : 'timestamp'} ${parsed}` : parsed
+}
 
 export function createEventService (opts: EventServiceOptions) {
-  const { store, bus, maxBatch, maxEventBytes } = opts
+  const { store, bus, maxBatch, maxEventBytes, maxAttributes, maxAttributesBytes } = opts
   const nextId = monotonicFactory(pooledRandom())
+
+  /** The body's attributes with its unknown top-level fields added; or why they are refused. */
+  function attributesOf (item: EventInputT & Record<string, unknown>, path: string): { attributes: Record<string, unknown> | null, json: string | null } | string {
+    const entries = item.attributes ? Object.entries(item.attributes) : []
+    for (const key of Object.keys(item)) {
+      if (KNOWN_FIELDS.has(key)) continue
+      if (item.attributes && Object.hasOwn(item.attributes, key)) return `${path}/${key} is both a top-level field and an attribute; send it once`
+      entries.push([key, item[key]])
+    }
+    if (entries.length === 0) return { attributes: null, json: null }
+    if (entries.length > maxAttributes) return `${path}/attributes holds ${entries.length} fields (unknown top-level fields included); the limit is ${maxAttributes} (MCP_EVENT_ATTRIBUTES_MAX)`
+    // fromEntries defines keys as data: a "__proto__" key stays a key
+    const attributes = Object.fromEntries(entries)
+    if (exceedsJsonDepth(attributes)) return `${path}/attributes ${depthMessage()}`
+    const json = JSON.stringify(attributes)
+    const size = jsonBytes(json, maxAttributesBytes)
+    if (size > maxAttributesBytes) return `${path}/attributes is ${size} bytes; the limit is ${maxAttributesBytes} (MCP_EVENT_ATTRIBUTES_MAX_BYTES)`
+    return { attributes, json }
+  }
 
   /** Validates one item; returns the row to store or the reason it is refused. */
   function prepare (item: unknown, path: string, receivedAt: number): Prepared | string {
+    // the time first: its parser says what is wrong with it better than the schema's union can
+    const time = producerTimeOf(item, path)
+    if (typeof time === 'string') return time
     if (!validator.check(item)) return validator.firstError(item, path)!
+    let severity = null
+    if (item.severity !== undefined) {
+      severity = severityFrom(item.severity) ?? null
+      if (!severity) return `${path}/severity must be one of ${SEVERITY_WORDS}`
+    }
+    if (exceedsJsonDepth(item.payload)) return `${path}/payload ${depthMessage()}`
+    const attrs = attributesOf(item as EventInputT & Record<string, unknown>, path)
+    if (typeof attrs === 'string') return attrs
     const payloadJson = item.payload === undefined ? '{}' : JSON.stringify(item.payload)
-    // a UTF-16 unit is at most 3 UTF-8 bytes: most payloads are cleared without counting their bytes
-    const size = payloadJson.length * 3 <= maxEventBytes ? 0 : Buffer.byteLength(payloadJson)
+    const size = jsonBytes(payloadJson, maxEventBytes)
     if (size > maxEventBytes) return `${path}/payload is ${size} bytes; the limit is ${maxEventBytes} (MCP_EVENT_MAX_BYTES)`
     const row: NewEvent = {
       id: nextId(receivedAt),
       type: item.type,
       source: item.source ?? null,
-      severity: item.severity ?? null,
-      time: item.time ?? null,
+      severity,
+      time: time.text,
       producerId: item.id ?? null,
       traceparent: item.traceparent ?? null,
       payloadJson,
+      attributesJson: attrs.json,
       receivedAt,
     }
-    return { row, payload: item.payload ?? {} }
+    return { row, payload: item.payload === undefined ? {} : item.payload, attributes: attrs.attributes }
   }
 
   // the payload object we already hold stands for the stored JSON: no parse on the way out
   // (`receivedAt` is passed formatted: a batch shares one receive time, formatted once)
-  const toStored = ({ row: e, payload }: Prepared, seq: number, receivedAt: string): StoredEvent => ({
+  const toStored = ({ row: e, payload, attributes }: Prepared, seq: number, receivedAt: string): StoredEvent => ({
     id: e.id,
     seq,
     type: e.type,
@@ -68,6 +125,7 @@ export function createEventService (opts: EventServiceOptions) {
     producerId: e.producerId,
     traceparent: e.traceparent,
     payload,
+    attributes,
     receivedAt,
   })
 
@@ -89,7 +147,7 @@ export function createEventService (opts: EventServiceOptions) {
 
     /** Stores the valid items of a batch in one commit and reports each item. */
     async ingestBatch (items: unknown[]): Promise<BatchOutcome> {
-      if (items.length === 0) throw invalid('body must hold at least one event')
+      if (items.length === 0) throw invalid('body is an empty batch: send one event, or an array of at least one')
       if (items.length > maxBatch) throw tooLarge(`body holds ${items.length} events; the limit is ${maxBatch} (MCP_EVENTS_MAX_BATCH)`)
       const receivedAt = Date.now()
       const valid: Prepared[] = []

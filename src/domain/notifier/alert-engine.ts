@@ -17,7 +17,7 @@ import type { AlertRuleT, MaintenanceWindowT, SilenceT } from '../../schemas/not
 export interface AlertEngineOptions {
   store: NotifierStore
   bus: Bus
-  log: { error (o: object, m: string): void }
+  log: { error (o: object, m: string): void, info (o: object, m: string): void }
   writes: StoreWrites
   nextId (now: number): string
   /** reminder interval of rules that set none */
@@ -27,6 +27,8 @@ export interface AlertEngineOptions {
   windows (): MaintenanceWindowT[]
   /** notices were stored in the outbox: the worker groups and sends them */
   queued (): void
+  /** whether any of these channels exists and is enabled */
+  delivers (channelIds: readonly string[]): boolean
 }
 
 const iso = (ms: number | null) => ms === null ? null : new Date(ms).toISOString()
@@ -113,9 +115,24 @@ export async function openAlertEngine (o: AlertEngineOptions) {
   function commit (changes: Changes, serviceState?: LastServiceState): Promise<void> {
     if (!serviceState && changes.alerts.length === 0 && changes.items.length === 0) return Promise.resolve()
     return writes.track(durably(() => store.record({ serviceState, alerts: changes.alerts, items: changes.items })).then(() => {
-      for (const step of changes.published) bus.publish('alert.changed', { alert: step.alert, status: alertStatus(step.alert), notice: step.notice })
+      for (const step of changes.published) {
+        bus.publish('alert.changed', { alert: step.alert, status: alertStatus(step.alert), notice: step.notice })
+        logNotice(step)
+      }
       if (changes.items.length) o.queued()
     }, (err) => { log.error({ err }, 'notifier: storing alert changes failed') }))
+  }
+
+  /**
+   * Firing alerts are logged at error level, so that `grep -i error` on the hub's log finds them even when
+   * no channel delivers them; resolutions at info.
+   */
+  function logNotice ({ alert: a, notice }: Step) {
+    if (notice !== 'firing' && notice !== 'resolved') return
+    const alert = { id: a.id, ruleId: a.ruleId, service: a.service, services: a.services, severity: a.severity, cause: a.cause }
+    const delivered = o.delivers(a.channels)
+    if (notice === 'resolved') log.info({ alert, delivered }, 'alert resolved')
+    else log.error({ alert, delivered }, delivered ? 'alert firing' : 'alert firing (no notification channel delivers it; see GET /notifications/delivery-status)')
   }
 
   function evaluateAggregates (changes: Changes, now: number) {
@@ -127,7 +144,7 @@ export async function openAlertEngine (o: AlertEngineOptions) {
       if (unhealthy.length > (rule.threshold ?? 0)) {
         const severity = unhealthy.some((s) => s.state === 'down') ? 'critical' : 'warning'
         if (!current) {
-          applyStep(changes, undefined, openAlert({ id: nextId(now), ruleId: rule.id, service: null, services, severity, cause: null, incidentId: null, channels: rule.channels, suppressedBy: null, now }), now)
+          applyStep(changes, undefined, openAlert({ id: nextId(now), ruleId: rule.id, service: null, services, severity, cause: null, incidentId: null, channels: rule.channels ?? [], suppressedBy: null, now }), now)
         } else {
           const sevChanged = current.severity !== severity
           if (!sevChanged && current.services.join('\u0000') === services.join('\u0000')) continue
@@ -163,7 +180,7 @@ export async function openAlertEngine (o: AlertEngineOptions) {
           severity: wanted,
           cause: t.cause,
           incidentId: t.incidentId,
-          channels: rule.channels,
+          channels: rule.channels ?? [],
           suppressedBy: suppressionOf(t.service, now),
           now,
         }), now)

@@ -1,11 +1,12 @@
 // A catalogue of one kind of notifier definition (channels, alert rules, maintenance windows, silences):
-// config-file entries are read-only, API entries are stored. get/list/create/update/remove are written
+// config-file entries are read-only, API entries are stored, built-in entries (shipped with every hub)
+// may be replaced through the API, the replacement stored, but never deleted. get/list/create/update/remove are written
 // once here; what differs per kind comes in as hooks (see definition-kinds.ts).
 import { conflict, notFound } from '../shared/errors.js'
 import type { NotifierDefinitionKind, NotifierStore } from '../../store/ports/notifier.js'
 import type { StoreWrites } from './store-writes.js'
 
-export type Source = 'config' | 'api'
+export type Source = 'config' | 'api' | 'builtin'
 export interface Defined<T> { spec: T, source: Source }
 
 /** What sets one kind apart. `A`: extra arguments of create and update (a silence's author). */
@@ -45,14 +46,22 @@ export interface Catalogue<T, V, A extends unknown[]> {
   forget (expired: (spec: T) => boolean): Promise<number>
 }
 
-/** Loads the kind's entries: the config file's first, then the stored ones it does not override. */
+/**
+ * Loads the kind's entries: the config file's first, then the stored ones it does not override. A built-in
+ * entry is there unless the config file defines its id; a stored replacement of it keeps it built in.
+ */
 export async function openCatalogue<T extends { id: string }, V, A extends unknown[] = []> (
-  store: NotifierStore, writes: StoreWrites, hooks: KindHooks<T, V, A>, fromConfig: readonly T[] = []
+  store: NotifierStore, writes: StoreWrites, hooks: KindHooks<T, V, A>, fromConfig: readonly T[] = [], builtIn: readonly T[] = []
 ): Promise<Catalogue<T, V, A>> {
   const { kind, noun } = hooks
   const entries = new Map<string, Defined<T>>()
+  for (const spec of builtIn) entries.set(spec.id, { spec, source: 'builtin' })
   for (const spec of fromConfig) entries.set(spec.id, { spec, source: 'config' })
-  for (const { id, spec } of await store.definitions(kind)) if (!entries.has(id)) entries.set(id, { spec: spec as T, source: 'api' })
+  for (const { id, spec } of await store.definitions(kind)) {
+    const known = entries.get(id)
+    if (!known) entries.set(id, { spec: spec as T, source: 'api' })
+    else if (known.source === 'builtin') entries.set(id, { spec: spec as T, source: 'builtin' })
+  }
 
   function find (id: string): Defined<T> {
     const d = entries.get(id)
@@ -66,7 +75,7 @@ export async function openCatalogue<T extends { id: string }, V, A extends unkno
   }
   async function save (id: string, spec: T): Promise<V> {
     await writes.track(store.putDefinition(kind, id, spec))
-    const d: Defined<T> = { spec, source: 'api' }
+    const d: Defined<T> = { spec, source: entries.get(id)?.source === 'builtin' ? 'builtin' : 'api' }
     entries.set(id, d)
     return hooks.view(d)
   }
@@ -100,7 +109,7 @@ export async function openCatalogue<T extends { id: string }, V, A extends unkno
         return view
       },
       async remove (id) {
-        findStored(id)
+        if (findStored(id).source === 'builtin') throw conflict(`${noun} ${id} is built in and cannot be deleted; disable it with PUT and "enabled": false`)
         hooks.checkRemove?.(id)
         await discard(id)
         hooks.changed?.('remove')

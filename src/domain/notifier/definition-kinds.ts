@@ -8,14 +8,14 @@ import type { KindHooks, Source } from './catalogue.js'
 import type { AlertRuleT, ChannelT, MaintenanceWindowT, SilenceT } from '../../schemas/notifier.js'
 
 export type ChannelView = ChannelT & { source: Source }
-export type RuleView = AlertRuleT & { source: Source }
+export type RuleView = AlertRuleT & { source: Source, builtIn: boolean }
 export type MaintenanceView = MaintenanceWindowT & { source: Source, active: boolean }
 export type SilenceView = SilenceT & { active: boolean }
 
 /** A body read back from GET may be sent to PUT as is: the read-only view fields are dropped. */
 function withoutView (body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return {}
-  const { source: _source, active: _active, ...rest } = body as Record<string, unknown>
+  const { source: _source, active: _active, builtIn: _builtIn, ...rest } = body as Record<string, unknown>
   return rest
 }
 
@@ -39,13 +39,12 @@ export function ruleKind (deps: { hasChannel (id: string): boolean, wake (): voi
     kind: 'rule',
     noun: 'alert rule',
     fromBody: (body, update) => validateRule(update ? { ...withoutView(body), id: update.id } : body, 'body'),
-    view: (d) => ({ ...d.spec, source: d.source }),
+    view: (d) => ({ ...d.spec, source: d.source, builtIn: d.source === 'builtin' }),
     checkSave (r) {
-      r.channels.forEach((c, j) => { if (!deps.hasChannel(c)) throw invalid(`body/channels/${j}: no channel "${c}"`) })
+      (r.channels ?? []).forEach((c, j) => { if (!deps.hasChannel(c)) throw invalid(`body/channels/${j}: no channel "${c}"`) })
     },
-    changed (op) {
-      if (op === 'remove') deps.wake() // its firing alerts resolve on the next review
-    },
+    // a removed or disabled rule's firing alerts resolve on the next review; a changed one is re-evaluated
+    changed: () => deps.wake(),
   }
 }
 

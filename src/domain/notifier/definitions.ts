@@ -3,6 +3,7 @@
 // Light: no network modules here.
 import { compileValidator } from '../shared/validation.js'
 import { invalid } from '../shared/errors.js'
+import { canonicalHost, isMetadataAddress } from '../shared/target-guard.js'
 import { isTimeZone } from './maintenance-windows.js'
 import {
   AlertRule, CHANNEL_TYPES, EmailChannel, AlertmanagerChannel, MaintenanceWindow, SlackChannel, WebhookChannel,
@@ -32,12 +33,16 @@ export function validateChannel (body: unknown, prefix: string): ChannelT {
     const why = refusedUrl(c.url)
     if (why) throw invalid(`${prefix}/url ${why}`)
   }
+  if (c.type === 'email') {
+    const why = refusedHost(c.host)
+    if (why) throw invalid(`${prefix}/host ${why}`)
+  }
   return c
 }
 
 export function validateRule (body: unknown, prefix: string): AlertRuleT {
   if (!ruleValidator.check(body)) throw invalid(ruleValidator.firstError(body, prefix)!)
-  return { ...body, kind: body.kind ?? 'service', severities: body.severities ?? ['critical', 'warning'], threshold: body.threshold ?? 0 }
+  return { ...body, kind: body.kind ?? 'service', severities: body.severities ?? ['critical', 'warning'], channels: body.channels ?? [], enabled: body.enabled ?? true, threshold: body.threshold ?? 0 }
 }
 
 export function validateMaintenance (body: unknown, prefix: string): MaintenanceWindowT {
@@ -56,14 +61,21 @@ export function validateSilence (body: unknown): SilenceInputT {
   return body
 }
 
-const METADATA_HOSTS = new Set(['169.254.169.254', 'metadata.google.internal', '[fd00:ec2::254]', '100.100.100.200'])
-/** Cloud metadata endpoints are never a notification target. */
+const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata'])
+/**
+ * Cloud metadata endpoints are never a notification target: refused here when written literally, in any
+ * encoding; names that resolve to them are refused at send time by the outbound guard.
+ */
+function refusedHost (host: string): string | null {
+  const h = canonicalHost(host)
+  return METADATA_NAMES.has(h) || isMetadataAddress(h) ? 'points at a cloud metadata address, which is refused' : null
+}
+
 export function refusedUrl (url: string): string | null {
   let u: URL
   try { u = new URL(url) } catch { return 'is not a valid URL' }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'must be http:// or https://'
-  if (METADATA_HOSTS.has(u.hostname)) return 'points at a cloud metadata address, which is refused'
-  return null
+  return refusedHost(u.hostname)
 }
 
 export interface NotifierConfigSections { channels?: unknown[], rules?: unknown[], maintenance?: unknown[] }
@@ -78,7 +90,7 @@ export function validateNotifierConfig (c: NotifierConfigSections): { channels: 
   const channels = unique((c.channels ?? []).map((x, i) => validateChannel(x, `channels/${i}`)), 'channels')
   const ids = new Set(channels.map((x) => x.id))
   const rules = unique((c.rules ?? []).map((x, i) => validateRule(x, `alertRules/${i}`)), 'alertRules')
-  rules.forEach((r, i) => r.channels.forEach((ch, j) => { if (!ids.has(ch)) throw invalid(`alertRules/${i}/channels/${j}: no channel "${ch}"`) }))
+  rules.forEach((r, i) => (r.channels ?? []).forEach((ch, j) => { if (!ids.has(ch)) throw invalid(`alertRules/${i}/channels/${j}: no channel "${ch}"`) }))
   const maintenance = unique((c.maintenance ?? []).map((x, i) => validateMaintenance(x, `maintenanceWindows/${i}`)), 'maintenanceWindows')
   return { channels, rules, maintenance }
 }

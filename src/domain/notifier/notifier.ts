@@ -5,13 +5,15 @@ import { monotonicFactory } from 'ulidx'
 import type { Dispatcher } from 'undici'
 import type { Bus } from '../shared/bus.js'
 import { openAlertEngine } from './alert-engine.js'
+import { BUILTIN_RULES, ruleEnabled } from './builtin-rules.js'
 import { openCatalogue } from './catalogue.js'
 import { channelKind, maintenanceKind, ruleKind, silenceKind } from './definition-kinds.js'
 import { validateNotifierConfig } from './definitions.js'
 import { createOutboxWorker, type OutboxSettings } from './outbox-worker.js'
+import type { ResolveHost } from './adapters/senders.js'
 import { trackStoreWrites } from './store-writes.js'
 import type { NotifierStore } from '../../store/ports/notifier.js'
-import type { AlertRuleT, ChannelT, MaintenanceWindowT } from '../../schemas/notifier.js'
+import type { AlertRuleT, ChannelT, DeliveryStatusT, MaintenanceWindowT } from '../../schemas/notifier.js'
 
 export { SECRET_MASK } from './channel-secrets.js'
 export { alertView } from './alert-engine.js'
@@ -24,6 +26,8 @@ export interface NotifierOptions {
   store: NotifierStore
   bus: Bus
   dispatcher: Dispatcher
+  /** one checked address for an SMTP host (the outbound guard's resolver) */
+  resolveHost: ResolveHost
   log: { info (o: object, m: string): void, warn (o: object, m: string): void, error (o: object, m: string): void }
   settings: NotifierSettings
   fromConfig: { channels?: ChannelT[], rules?: AlertRuleT[], maintenance?: MaintenanceWindowT[] }
@@ -39,6 +43,7 @@ export async function createNotifier (opts: NotifierOptions) {
   const worker = createOutboxWorker({
     store,
     dispatcher: opts.dispatcher,
+    resolveHost: opts.resolveHost,
     log,
     settings,
     writes,
@@ -47,8 +52,14 @@ export async function createNotifier (opts: NotifierOptions) {
     beforeRound: (now) => engine.reviewOpenAlerts(now),
   })
   const wake = () => worker.wake()
-  const channels = await openCatalogue(store, writes, channelKind({ ruleUsing: (id): AlertRuleT | undefined => rules.specs().find((r) => r.channels.includes(id)) }), fromConfig.channels)
-  const rules = await openCatalogue(store, writes, ruleKind({ hasChannel: (id): boolean => channels.has(id), wake }), fromConfig.rules)
+  const channels = await openCatalogue(store, writes, channelKind({ ruleUsing: (id): AlertRuleT | undefined => rules.specs().find((r) => (r.channels ?? []).includes(id)) }), fromConfig.channels)
+  const rules = await openCatalogue(store, writes, ruleKind({ hasChannel: (id): boolean => channels.has(id), wake }), fromConfig.rules, BUILTIN_RULES)
+  // a disabled rule is invisible to the engine: it raises nothing, and its firing alerts resolve on review
+  const enabledRules = {
+    specs: () => rules.specs().filter(ruleEnabled),
+    spec: (id: string) => { const r = rules.spec(id); return r && ruleEnabled(r) ? r : undefined },
+  }
+  const delivers = (channelIds: readonly string[]) => channelIds.some((id) => channels.spec(id)?.enabled !== false && channels.has(id))
   const maintenance = await openCatalogue(store, writes, maintenanceKind({ wake }), fromConfig.maintenance)
   const silences = await openCatalogue(store, writes, silenceKind({ nextId, wake }))
   const engine = await openAlertEngine({
@@ -58,7 +69,8 @@ export async function createNotifier (opts: NotifierOptions) {
     writes,
     nextId,
     repeatIntervalMs: settings.repeatIntervalMs,
-    rules,
+    rules: enabledRules,
+    delivers,
     silences: () => silences.specs(),
     windows: () => maintenance.specs(),
     queued: wake,
@@ -67,8 +79,27 @@ export async function createNotifier (opts: NotifierOptions) {
   engine.start()
   worker.start()
 
+  /** Whether any alert would reach a channel; the Alerts view and the start-up log say it plainly. */
+  function deliveryStatus (): DeliveryStatusT {
+    const all = channels.specs()
+    const enabledChannels = all.filter((c) => c.enabled !== false).length
+    const active = enabledRules.specs()
+    const undeliveredRules = active.filter((r) => !delivers(r.channels ?? [])).map((r) => r.id)
+    const delivering = active.length > undeliveredRules.length
+    let message: string
+    if (enabledChannels === 0) {
+      message = 'No notification channel is configured: alerts are recorded, listed by /alerts, shown on the dashboard and logged at error level, but not delivered anywhere. Add a channel and name it in a rule to be notified.'
+    } else if (undeliveredRules.length > 0) {
+      message = `Alerts of rule${undeliveredRules.length > 1 ? 's' : ''} ${undeliveredRules.join(', ')} reach no enabled channel: they are recorded, listed by /alerts and logged at error level, but not delivered.`
+    } else {
+      message = 'Every enabled alert rule delivers to at least one enabled channel.'
+    }
+    return { delivering, channels: all.length, enabledChannels, undeliveredRules, message }
+  }
+
   return {
     inMaintenance: engine.inMaintenance,
+    deliveryStatus,
     settings,
     channels: { ...channels.api, test: worker.sendTest },
     rules: rules.api,

@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici'
 import { notFound } from '../shared/errors.js'
 import { afterFailure, budgetOpensAt, type RetryPolicy } from './outbox-rules.js'
 import { buildPayload, groupKind, type AlertSnapshot, type MessageKind } from './notification.js'
-import { sendNotification, type SendResult } from './adapters/senders.js'
+import { sendNotification, type ResolveHost, type SendResult } from './adapters/senders.js'
 import { durably, type StoreWrites } from './store-writes.js'
 import type { NewDelivery, NotifierStore, OutboxItem, OutboxMessage } from '../../store/ports/notifier.js'
 import type { ChannelT } from '../../schemas/notifier.js'
@@ -22,6 +22,7 @@ export interface OutboxSettings {
 export interface OutboxWorkerOptions {
   store: NotifierStore
   dispatcher: Dispatcher
+  resolveHost: ResolveHost
   log: { warn (o: object, m: string): void, error (o: object, m: string): void }
   settings: OutboxSettings
   writes: StoreWrites
@@ -103,7 +104,7 @@ export function createOutboxWorker (o: OutboxWorkerOptions) {
       const result = { ok: false, statusCode: null, error: channel ? 'the channel is disabled' : 'the channel no longer exists', durationMs: 0 }
       return { result, outcome: 'abandoned', update: { status: 'abandoned', attempts: attemptNo, nextAttemptAt: m.nextAttemptAt, sentAt: null, lastError: result.error } }
     }
-    const result = await sendNotification(channel, m.payload as never, { dispatcher: o.dispatcher, timeoutMs: settings.sendTimeoutMs, userAgent: settings.userAgent })
+    const result = await sendNotification(channel, m.payload as never, { dispatcher: o.dispatcher, resolveHost: o.resolveHost, timeoutMs: settings.sendTimeoutMs, userAgent: settings.userAgent })
     const done = Date.now()
     if (result.ok) return { result, outcome: 'success', update: { status: 'sent', attempts: attemptNo, nextAttemptAt: m.nextAttemptAt, sentAt: done, lastError: null } }
     const next = retry ? afterFailure(m.createdAt, attemptNo, done, settings.retry) : { status: 'abandoned' as const }

@@ -17,3 +17,13 @@ export type ServiceState = typeof SERVICE_STATES[number]
 /** The kinds of the context registry (the original design's "contexto global"). */
 export const CONTEXT_KINDS = ['models', 'agents', 'tasks'] as const
 export type ContextKind = typeof CONTEXT_KINDS[number]
+
+/** Severity words clients of the original design (and most loggers) send, beside the OpenTelemetry texts. */
+export const SEVERITY_ALIASES: Readonly<Record<string, Severity>> = { WARNING: 'WARN', CRITICAL: 'FATAL', ERR: 'ERROR' }
+
+/** An OpenTelemetry severity text from any case of one, or of an alias; undefined when unknown. */
+export function severityFrom (text: string): Severity | undefined {
+  const upper = text.toUpperCase()
+  if ((SEVERITIES as readonly string[]).includes(upper)) return upper as Severity
+  return SEVERITY_ALIASES[upper]
+}

@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify'
 import { createAuditService, SYSTEM_ACTOR, type AuditContext, type AuditService } from '../../domain/audit/audit-trail.js'
 import { loadSigningKey, loadTrustedKeys } from '../../domain/audit/adapters/key-files.js'
 import type { AuditActor, AuditEntry, AuditTarget, Outcome } from '../../domain/audit/hash-chain.js'
+import { FailureDigest, type FailureSummary } from '../../domain/auth/failure-digest.js'
 
 /** How `change` audits: what the entry holds and which refusals are recorded. */
 export interface ChangeOptions<T> {
@@ -105,15 +106,23 @@ export default fp(async (app) => {
     },
   } satisfies Audit)
 
-  // A failed login is the hub's own observation: actor system.
+  // Failed logins are the hub's own observation (actor system), aggregated: one entry per client
+  // address and window (MCP_AUTH_AUDIT_WINDOW_MS) with the count, written when the window ends and on
+  // close. A challenge without credentials is not published at all.
   const pending = new Set<Promise<unknown>>()
-  const unsubscribe = bus.subscribe('auth.failed', (p) => {
-    const done = service.recordFor(SYSTEM_ACTOR, 'auth.login_failed', { type: 'route', id: p.route }, 'denied',
-      { submittedBy: 'system', clientIp: p.ip, requestId: p.requestId }, p.user !== null ? { user: p.user } : {}, 'invalid or missing credentials')
-      .catch((err) => app.log.error({ err }, 'could not audit a failed login'))
+  const digest = new FailureDigest({ windowMs: config.authAuditWindowMs })
+  const recordFailures = (s: FailureSummary) => {
+    const { ip, firstRequestId, routes, ...counts } = s
+    const done = service.recordFor(SYSTEM_ACTOR, 'auth.login_failed', { type: 'route', id: routes[0] ?? '' }, 'denied',
+      { submittedBy: 'system', clientIp: ip, requestId: firstRequestId }, { ...counts, routes, windowMs: config.authAuditWindowMs },
+      `${s.count} failed login${s.count === 1 ? '' : 's'}${s.locked ? ` (${s.locked} while locked out)` : ''}`)
+      .catch((err) => app.log.error({ err }, 'could not audit failed logins'))
       .finally(() => pending.delete(done))
     pending.add(done)
-  })
+  }
+  const unsubscribe = bus.subscribe('auth.failed', (p) => digest.add(p))
+  const digestTimer = setInterval(() => { for (const s of digest.due()) recordFailures(s) }, Math.min(1000, Math.max(25, config.authAuditWindowMs / 4)))
+  digestTimer.unref()
 
   // A valid token of an agent that is not active: the agent's own refused attempt.
   const unsubscribeRefused = bus.subscribe('auth.agent_refused', (p) => {
@@ -131,6 +140,8 @@ export default fp(async (app) => {
     unsubscribe()
     unsubscribeRefused()
     clearInterval(timer)
+    clearInterval(digestTimer)
+    for (const s of digest.drain()) recordFailures(s)
     await Promise.all(pending)
     await service.checkpoint()
   })

@@ -1,5 +1,5 @@
-// Who may do what: Basic auth for admins (constant-time, failed attempts rate limited per address),
-// bearer tokens for services (MCP_INGEST_TOKENS) and agents (minted per agent, for /mcp). Each route says who may call it with its `auth` option; one
+// Who may do what: Basic auth for admins (constant-time; failed logins lock out per address and per
+// user, see domain/auth/login-lockout.ts), bearer tokens for services (MCP_INGEST_TOKENS) and agents (minted per agent, for /mcp). Each route says who may call it with its `auth` option; one
 // onRoute hook below turns that into the route's guard and its OpenAPI `security`, so what the
 // document says is what is enforced. The guards turn the caller into `req.actor`, once per request.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
@@ -10,6 +10,9 @@ import basicAuth from '@fastify/basic-auth'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import { hookList } from '../../http/route-hooks.js'
 import type { Scope } from '../../domain/mcp/scopes.js'
+import { LoginLockout } from '../../domain/auth/login-lockout.js'
+import type { FailedLogin } from '../../domain/auth/failure-digest.js'
+import { ErrorRef, ErrorResponse } from '../../schemas/common.js'
 
 /**
  * Who may call a route:
@@ -35,8 +38,8 @@ export interface Actor {
 
 declare module '../../domain/shared/bus.js' {
   interface BusTopics {
-    /** a refused login or token (the audit plugin records it) */
-    'auth.failed': { ip: string, user: string | null, route: string, requestId: string }
+    /** a refused login or token, not a challenge without credentials (the audit plugin aggregates it) */
+    'auth.failed': FailedLogin
     /** a valid agent token whose agent is not active (the audit plugin records it) */
     'auth.agent_refused': { agent: { id: string, name: string, status: string }, tokenId: string, ip: string, route: string, requestId: string }
   }
@@ -49,6 +52,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     auth: {
+      /** who is locked out of logging in (per process) */
+      lockout: LoginLockout
       /**
        * Declares who may call the routes that an ecosystem plugin (Swagger UI, @fastify/static) registers
        * in `scope` and its children: those plugins cannot pass our `auth` option. Call it on an
@@ -61,6 +66,13 @@ declare module 'fastify' {
     /** who is calling, set by the route's guard; absent on public routes and open ingest */
     actor?: Actor
   }
+}
+
+const jsonError = (description: string) => ({ description, content: { 'application/json': { schema: ErrorRef } } })
+/** what a guard answers, on every route that has one */
+const GUARD_RESPONSES = {
+  401: jsonError('No credentials (a challenge, with WWW-Authenticate) or wrong ones'),
+  429: jsonError('Too many failed logins from this address or for this user, or over the rate limit; see Retry-After'),
 }
 
 /** where a scope keeps its default level (a decoration, so child scopes inherit it) */
@@ -85,6 +97,8 @@ export function resolveAdminPassword (configured: string | undefined, dataDir: s
 export default fp(async (app) => {
   const { config, bus } = app
   const { createError } = app.httpErrors
+  // the guards' answers refer to the Error model (the app adds it; an app of a few plugins may not)
+  if (app.getSchema('Error') === undefined) app.addSchema(ErrorResponse)
   const admin = resolveAdminPassword(config.adminPassword, config.dataDir)
   if (admin.generated) app.log.warn({ file: admin.file, user: config.adminUser }, 'no MCP_ADMIN_PASSWORD set: generated an admin password and saved it in this file (mode 0600)')
   else if (admin.file) app.log.info({ file: admin.file }, 'admin password read from the data dir')
@@ -92,54 +106,76 @@ export default fp(async (app) => {
   const passHash = digest(admin.password)
   const tokens = config.ingestTokens.map((t) => ({ hash: digest(t), id: 'token-' + digest(t).toString('hex').slice(0, 8) }))
 
-  // Failed logins per client address, through @fastify/rate-limit's store (shared with Redis when configured).
-  const loginFailures = app.createRateLimit({
-    max: config.loginFailureMax,
-    timeWindow: config.loginFailureWindowMs,
-    keyGenerator: (req: FastifyRequest) => 'login-failure:' + req.ip,
+  const lockout = new LoginLockout({
+    addressMax: config.loginFailureMax,
+    userMax: config.loginUserFailureMax,
+    tokenMax: config.tokenFailureMax,
+    windowMs: config.loginFailureWindowMs,
+    knownAddressMs: config.loginKnownAddressMs,
   })
+  const route = (req: FastifyRequest) => req.routeOptions.url ?? req.url
 
-  async function refuseIfLockedOut (req: FastifyRequest) {
-    const state = await loginFailures(req, { increment: false })
-    if (!state.isAllowed && state.remaining <= 0) {
-      throw createError(429, `too many failed logins from this address; retry in ${state.ttlInSeconds} s`, { headers: { 'retry-after': String(state.ttlInSeconds) } })
-    }
+  function failed (req: FastifyRequest, scheme: FailedLogin['scheme'], user: string | null, locked: boolean) {
+    bus.publish('auth.failed', { ip: req.ip, user, route: route(req), scheme, locked, requestId: String(req.id) })
   }
 
-  async function recordFailure (req: FastifyRequest, user: string | null) {
-    await loginFailures(req)
-    bus.publish('auth.failed', { ip: req.ip, user, route: req.routeOptions.url ?? req.url, requestId: req.id })
+  /** 429 while `retryMs` > 0; the refused attempt reaches the audit summary too */
+  function refuseIfLocked (req: FastifyRequest, retryMs: number, scheme: FailedLogin['scheme'], user: string | null) {
+    if (retryMs <= 0) return
+    failed(req, scheme, user, true)
+    const seconds = Math.max(1, Math.ceil(retryMs / 1000))
+    throw createError(429, `too many failed logins; retry in ${seconds} s`, { headers: { 'retry-after': String(seconds) } })
   }
 
   await app.register(basicAuth, {
     authenticate: { realm: 'MCP Server' },
     async validate (user: string, password: string, req: FastifyRequest) {
-      await refuseIfLockedOut(req)
       // evaluate both comparisons so timing does not tell which one failed
       const okUser = sameSecret(user, userHash)
       const okPass = sameSecret(password, passHash)
+      // Every name is counted per user, so that a 429 does not tell a real user name from a guess;
+      // by its digest, so that long names cost little. Only a real user's name reaches the trail
+      // (a password typed as the name must not).
+      const userKey = digest(user).toString('base64url')
+      const named = okUser ? user : null
+      refuseIfLocked(req, lockout.basicRetryMs(req.ip, userKey), 'basic', named)
       if (!(okUser && okPass)) {
-        await recordFailure(req, user)
+        lockout.basicFailed(req.ip, userKey)
+        failed(req, 'basic', named, false)
         throw createError(401, 'invalid credentials')
       }
+      lockout.basicSucceeded(req.ip, userKey)
       req.actor = { type: 'user', id: user }
     },
   })
+
+  /** credentials of some kind: anything but a missing or blank Authorization header */
+  const hasCredentials = (req: FastifyRequest) => typeof req.headers.authorization === 'string' && req.headers.authorization.trim() !== ''
 
   const basic = app.basicAuth
   const adminGuard = (req: FastifyRequest, reply: FastifyReply) => new Promise<void>((resolve, reject) => {
     basic.call(app, req, reply, (err?: Error) => {
       if (!err) return resolve()
-      const e = err as Error & { statusCode?: number, headers?: Record<string, string> }
-      if (e.statusCode === 401 && e.message !== 'invalid credentials') {
-        // no or malformed header: a failed attempt too, unless locked out already
-        refuseIfLockedOut(req).then(() => recordFailure(req, null)).then(() => reject(err), reject)
-        return
+      const e = err as Error & { statusCode?: number }
+      // no credentials: a challenge, neither counted nor audited; a malformed header or another scheme
+      // is a failed login of this address
+      // (a bearer token where only Basic auth is accepted counts as a failed token)
+      if (e.statusCode === 401 && e.message !== 'invalid credentials' && hasCredentials(req)) {
+        const isBearer = bearer(req) !== undefined
+        try {
+          refuseIfLocked(req, isBearer ? lockout.tokenRetryMs(req.ip) : lockout.basicRetryMs(req.ip, null), isBearer ? 'bearer' : 'basic', null)
+        } catch (locked) {
+          return reject(locked)
+        }
+        if (isBearer) lockout.tokenFailed(req.ip)
+        else lockout.basicFailed(req.ip, null)
+        failed(req, isBearer ? 'bearer' : 'basic', null, false)
       }
       reject(err)
     })
   })
 
+  const BEARER_CHALLENGE = 'Bearer realm="MCP Server"'
   function bearer (req: FastifyRequest): string | undefined {
     const h = req.headers.authorization
     if (typeof h !== 'string') return undefined
@@ -155,17 +191,19 @@ export default fp(async (app) => {
   }
 
   async function tokenGuard (req: FastifyRequest) {
-    await refuseIfLockedOut(req)
+    // no credentials: a challenge, neither counted nor audited
+    if (!hasCredentials(req)) throw createError(401, 'a bearer token is required', { headers: { 'www-authenticate': BEARER_CHALLENGE } })
+    refuseIfLocked(req, lockout.tokenRetryMs(req.ip), 'bearer', null)
     const given = bearer(req)
     const id = given ? matchToken(given) : undefined
     if (!id) {
-      await recordFailure(req, null)
-      throw createError(401, given ? 'invalid bearer token' : 'a bearer token is required', { headers: { 'www-authenticate': 'Bearer realm="MCP Server"' } })
+      lockout.tokenFailed(req.ip)
+      failed(req, 'bearer', null, false)
+      throw createError(401, given ? 'invalid bearer token' : 'a bearer token is required', { headers: { 'www-authenticate': BEARER_CHALLENGE } })
     }
     req.actor = { type: 'service', id }
   }
 
-  const BEARER_CHALLENGE = 'Bearer realm="MCP Server"'
   /**
    * An agent's token, or the admin. No credentials is a challenge, not a failed login (nothing is
    * counted or audited); a wrong, revoked or expired token is a failed login; a valid token of an agent
@@ -175,32 +213,46 @@ export default fp(async (app) => {
     const given = bearer(req)
     if (given === undefined) {
       if (typeof req.headers.authorization === 'string' && /^Basic\s/i.test(req.headers.authorization)) return adminGuard(req, reply)
-      await refuseIfLockedOut(req)
       throw createError(401, "this endpoint needs an agent's bearer token (Authorization: Bearer mcp_…) or the admin's Basic credentials",
         { headers: { 'www-authenticate': BEARER_CHALLENGE } })
     }
-    await refuseIfLockedOut(req)
+    refuseIfLocked(req, lockout.tokenRetryMs(req.ip), 'bearer', null)
     const v = await app.agentTokens.verify(given)
     if (!v.ok) {
-      await recordFailure(req, null)
+      lockout.tokenFailed(req.ip)
+      failed(req, 'bearer', null, false)
       const why = v.refusal === 'invalid' ? 'invalid bearer token' : `this token is ${v.refusal}`
       throw createError(401, why, { headers: { 'www-authenticate': `${BEARER_CHALLENGE}, error="invalid_token", error_description="${why}"` } })
     }
     const { agent, token } = v
     if (agent.status !== 'active') {
-      bus.publish('auth.agent_refused', { agent: { id: agent.id, name: agent.name, status: agent.status }, tokenId: token.id, ip: req.ip, route: req.routeOptions.url ?? req.url, requestId: req.id })
+      bus.publish('auth.agent_refused', { agent: { id: agent.id, name: agent.name, status: agent.status }, tokenId: token.id, ip: req.ip, route: route(req), requestId: req.id })
       throw createError(403, `agent ${agent.id} is ${agent.status}: its tokens are refused until an admin makes it active again`)
     }
     req.actor = { type: 'agent', id: agent.id, name: agent.name, scopes: token.scopes, tokenId: token.id }
   }
 
-  const adminHook: onRequestAsyncHookHandler = async function (req, reply) { await adminGuard(req, reply) }
-  const tokenHook: onRequestAsyncHookHandler = async function (req) { await tokenGuard(req) }
-  const adminOrTokenHook: onRequestAsyncHookHandler = async function (req, reply) {
+  /**
+   * A guard as an onRequest hook. A guard runs before the route's security-headers hook (an anonymous
+   * caller learns nothing), so its refusals (401, 403, 429) get the headers here, as every other answer
+   * of the hub does.
+   */
+  const guardHook = (guard: (req: FastifyRequest, reply: FastifyReply) => Promise<void>): onRequestAsyncHookHandler =>
+    async function (req, reply) {
+      try {
+        await guard(req, reply)
+      } catch (err) {
+        await app.securityHeaders(req, reply)
+        throw err
+      }
+    }
+  const adminHook = guardHook(adminGuard)
+  const tokenHook = guardHook(tokenGuard)
+  const adminOrTokenHook = guardHook(async (req, reply) => {
     if (bearer(req) !== undefined && tokens.length > 0) return tokenGuard(req)
     await adminGuard(req, reply)
-  }
-  const agentHook: onRequestAsyncHookHandler = async function (req, reply) { await agentGuard(req, reply) }
+  })
+  const agentHook = guardHook(agentGuard)
   /** the onRequest hooks of each level: none for public routes, nor for ingest while it is open */
   const GUARDS: Record<AuthLevel, onRequestAsyncHookHandler[]> = {
     admin: [adminHook],
@@ -234,14 +286,17 @@ export default fp(async (app) => {
     // first, before security headers, rate limiting and validation: an anonymous caller learns nothing
     if (GUARDS[level].length > 0) route.onRequest = [...GUARDS[level], ...hookList(route.onRequest)]
     const security = SECURITY[level]
-    // a new schema object: route options may share one (a GET and its HEAD do)
-    if (security) route.schema = { ...route.schema, security }
+    // a new schema object: route options may share one (a GET and its HEAD do). The guard's refusals
+    // are documented as what they are, JSON errors, even where the route's own answer is not JSON
+    // (an NDJSON export): a route-level `produces` would otherwise give them its content type.
+    if (security) route.schema = { ...route.schema, security, response: { ...(route.schema?.response ?? { '2xx': { description: "the route's answer" } }), ...GUARD_RESPONSES } }
   })
 
   app.decorate('auth', {
+    lockout,
     scopeDefault (scope: FastifyInstance, level: AuthLevel) {
       if (!AUTH_LEVELS.includes(level)) throw new Error(`unknown auth '${String(level)}' (one of ${AUTH_LEVELS.join(', ')})`)
       scope.decorate(kScopeAuth, level)
     },
   })
-}, { name: 'auth', dependencies: ['config', 'bus', 'sensible', 'rate-limit', 'agent-tokens'] })
+}, { name: 'auth', dependencies: ['config', 'bus', 'sensible', 'helmet', 'agent-tokens'] })

@@ -10,7 +10,14 @@ const DAY = 86_400_000
 
 export default fp(async (app) => {
   const { config } = app
-  const events = createEventService({ store: app.store, bus: app.bus, maxBatch: config.eventsMaxBatch, maxEventBytes: config.eventMaxBytes })
+  const events = createEventService({
+    store: app.store,
+    bus: app.bus,
+    maxBatch: config.eventsMaxBatch,
+    maxEventBytes: config.eventMaxBytes,
+    maxAttributes: config.eventAttributesMax,
+    maxAttributesBytes: config.eventAttributesMaxBytes,
+  })
   app.decorate('events', events)
 
   // Retention: deletes run in small chunks on the writer thread, never blocking requests.

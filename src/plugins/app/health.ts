@@ -7,7 +7,6 @@ import { ConfigError, readConfigFile } from '../../config.js'
 import { isDomainError } from '../../domain/shared/errors.js'
 import { createHealthService, type HealthService } from '../../domain/health/health-service.js'
 import { createProber } from '../../domain/health/adapters/prober.js'
-import { createTargetGuard } from '../../domain/shared/target-guard.js'
 
 declare module 'fastify' {
   interface FastifyInstance { health: HealthService }
@@ -15,8 +14,8 @@ declare module 'fastify' {
 
 export default fp(async (app) => {
   const { config } = app
-  const guard = createTargetGuard(config.probeAllow)
-  const prober = createProber({ guard, connectTimeoutMs: config.probeConnectTimeoutMs, tlsExpiryWarnDays: config.tlsExpiryWarnDays })
+  const guard = app.outbound.probeGuard
+  const prober = createProber({ guard, lookup: app.outbound.lookup, connectTimeoutMs: config.probeConnectTimeoutMs, tlsExpiryWarnDays: config.tlsExpiryWarnDays })
   let firstLoad = true
   const health = createHealthService({
     store: app.store,
@@ -59,4 +58,4 @@ export default fp(async (app) => {
     await prober.close()
   })
 // the notifier before health: it answers inMaintenance, and listens before health publishes transitions
-}, { name: 'health', dependencies: ['config', 'store', 'bus', 'notifier'] })
+}, { name: 'health', dependencies: ['config', 'outbound', 'store', 'bus', 'notifier'] })

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module'
 import { isDomainError } from '../../domain/shared/errors.js'
 import { createNotifier, type Notifier } from '../../domain/notifier/notifier.js'
 import { ConfigError } from '../../config.js'
+import { createGuardedConnector } from '../../domain/shared/adapters/guarded-connector.js'
 
 declare module 'fastify' {
   interface FastifyInstance { notifier: Notifier }
@@ -16,8 +17,10 @@ const { version } = createRequire(import.meta.url)('../../../package.json') as {
 
 export default fp(async (app) => {
   const { config } = app
+  // every connection through the outbound guard, to the address it checked; SMTP resolves through it too
+  const connector = createGuardedConnector({ guard: app.outbound.channelGuard, lookup: app.outbound.lookup, connectTimeoutMs: config.notifierSendTimeoutMs })
   const dispatcher = new Agent({
-    connect: { timeout: config.notifierSendTimeoutMs },
+    connect: connector.connect,
     headersTimeout: config.notifierSendTimeoutMs,
     bodyTimeout: config.notifierSendTimeoutMs,
     keepAliveTimeout: 10_000,
@@ -29,6 +32,7 @@ export default fp(async (app) => {
       store: app.store.notifier,
       bus: app.bus,
       dispatcher,
+      resolveHost: connector.resolveChecked,
       log: app.log,
       settings: {
         groupWindowMs: config.notifierGroupWindowMs,
@@ -49,6 +53,8 @@ export default fp(async (app) => {
     throw err
   }
   app.decorate('notifier', notifier)
+  const delivery = notifier.deliveryStatus()
+  if (!delivery.delivering) app.log.warn({ undeliveredRules: delivery.undeliveredRules }, delivery.message)
 
   // Retention of the delivery log, finished messages, resolved alerts and ended silences; pending messages are kept
   // (they end by success or by MCP_NOTIFIER_MAX_AGE_MS).
@@ -65,4 +71,4 @@ export default fp(async (app) => {
     await notifier.close()
     await dispatcher.close()
   })
-}, { name: 'notifier', dependencies: ['config', 'store', 'bus'] })
+}, { name: 'notifier', dependencies: ['config', 'outbound', 'store', 'bus'] })

@@ -1,12 +1,16 @@
 import fp from 'fastify-plugin'
 import helmet from 'helmet'
-import type { onRequestHookHandler } from 'fastify'
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { hookList } from '../../http/route-hooks.js'
 
 declare module 'fastify' {
   interface RouteShorthandOptions {
     /** false: no security headers on this route (machine-to-machine endpoints) */
     helmet?: false
+  }
+  interface FastifyInstance {
+    /** sets the security headers on a reply: for answers that a guard sends before the route's own hook ran */
+    securityHeaders (req: FastifyRequest, reply: FastifyReply): Promise<void>
   }
 }
 
@@ -29,6 +33,9 @@ export default fp(async (app) => {
     strictTransportSecurity: false,
   })
   const headers: onRequestHookHandler = (req, reply, done) => { setHeaders(req.raw, reply.raw, (err) => done(err as Error | undefined)) }
+  app.decorate('securityHeaders', (req: FastifyRequest, reply: FastifyReply) => new Promise<void>((resolve, reject) => {
+    setHeaders(req.raw, reply.raw, (err) => { if (err) reject(err instanceof Error ? err : new Error(String(err))); else resolve() })
+  }))
   app.addHook('onRoute', (route) => {
     if (route.helmet === false) return
     route.onRequest = [headers, ...hookList(route.onRequest)]

@@ -13,13 +13,17 @@ export interface NewEvent {
   traceparent: string | null
   /** the payload already serialised to JSON (it was measured against the size bound) */
   payloadJson: string
+  /** the attributes (unknown top-level fields included) serialised to JSON; null when there are none */
+  attributesJson: string | null
   receivedAt: number
 }
 
 /** An event as the store answers it: the new event's fields, its seq, the payload parsed, the receive time in ISO form. */
-export interface StoredEvent extends Omit<NewEvent, 'payloadJson' | 'receivedAt'> {
+export interface StoredEvent extends Omit<NewEvent, 'payloadJson' | 'attributesJson' | 'receivedAt'> {
   seq: number
-  payload: Record<string, unknown>
+  /** any JSON value */
+  payload: unknown
+  attributes: Record<string, unknown> | null
   receivedAt: string
 }
 

@@ -6,9 +6,9 @@ import type { Severity } from '../../domain/shared/names.js'
 import { severityNumber } from '../../domain/shared/names.js'
 import { sql, statementCache, type SqliteArea, type Writer } from './area.js'
 
-const INSERT = 'INSERT INTO events (id, type, source, severity, severity_number, time, producer_id, traceparent, payload, received_at)'
-const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
-const COLUMNS = 10
+const INSERT = 'INSERT INTO events (id, type, source, severity, severity_number, time, producer_id, traceparent, payload, attributes, received_at)'
+const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+const COLUMNS = 11
 /** rows per multi-row INSERT (SQLite binds at most 32,766 parameters) */
 const CHUNK = 100
 // built once per size: the statement cache then finds them by a string whose hash V8 keeps
@@ -26,7 +26,8 @@ function bindRow (values: unknown[], at: number, e: NewEvent): number {
   values[at + 6] = e.producerId
   values[at + 7] = e.traceparent
   values[at + 8] = e.payloadJson
-  values[at + 9] = e.receivedAt
+  values[at + 9] = e.attributesJson
+  values[at + 10] = e.receivedAt
   return at + COLUMNS
 }
 
@@ -56,6 +57,11 @@ export const eventsArea: SqliteArea = {
       CREATE INDEX events_type ON events (type, seq);
       CREATE INDEX events_source ON events (source, seq);
     `,
+  }, {
+    version: 2,
+    name: 'events attributes',
+    // the unknown top-level fields of an event body (clients of the original design), as JSON
+    up: 'ALTER TABLE events ADD COLUMN attributes TEXT',
   }],
   exportTables: [{ table: 'events', key: 'id', order: 'seq' }],
   concatenableOps: ['events.append'],
@@ -116,6 +122,7 @@ interface EventRow {
   producer_id: string | null,
   traceparent: string | null,
   payload: string,
+  attributes: string | null,
   received_at: number
 }
 
@@ -129,6 +136,7 @@ const toEvent = (r: EventRow): StoredEvent => ({
   producerId: r.producer_id,
   traceparent: r.traceparent,
   payload: JSON.parse(r.payload),
+  attributes: r.attributes === null ? null : JSON.parse(r.attributes),
   receivedAt: new Date(r.received_at).toISOString(),
 })
 

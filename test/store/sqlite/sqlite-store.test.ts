@@ -26,12 +26,32 @@ t.test('sqlite: WAL; full durability syncs the WAL after each commit (inline) or
     await store.close()
     const db = new Database(store.file, { readonly: true })
     t.equal(db.pragma('journal_mode', { simple: true }), 'wal')
-    t.same(db.prepare('SELECT area, version FROM schema_migrations WHERE area = ?').all('events'), [{ area: 'events', version: 1 }])
+    t.same(db.prepare('SELECT area, version FROM schema_migrations WHERE area = ?').all('events'), [{ area: 'events', version: 1 }, { area: 'events', version: 2 }])
     db.close()
   }
 })
 
-const newEvent = (type: string) => ({ id: ulid(), type, source: null, severity: null, time: null, producerId: null, traceparent: null, payloadJson: '{}', receivedAt: Date.now() })
+t.test('sqlite: a store of events version 1 gains the attributes column and keeps its rows', async (t) => {
+  const dataDir = tempDir(t)
+  const store = await createSqliteStore({ dataDir })
+  const file = store.file
+  await store.close()
+  // wind the events table back to its version 1 shape, with one row in it
+  const db = new Database(file)
+  db.exec('ALTER TABLE events DROP COLUMN attributes')
+  db.prepare("DELETE FROM schema_migrations WHERE area = 'events' AND version = 2").run()
+  db.prepare("INSERT INTO events (id, type, payload, received_at) VALUES (?, 'old.one', '{\"k\":1}', ?)").run(ulid(), Date.now())
+  db.close()
+  const again = await createSqliteStore({ dataDir })
+  t.teardown(() => again.close())
+  const [old] = await again.events.query({ limit: 10 })
+  t.match(old, { type: 'old.one', payload: { k: 1 }, attributes: null })
+  await again.events.append([{ ...newEvent('new.one'), attributesJson: '{"a":1}' }])
+  const [fresh] = await again.events.query({ limit: 1 })
+  t.same(fresh.attributes, { a: 1 })
+})
+
+const newEvent = (type: string) => ({ id: ulid(), type, source: null, severity: null, time: null, producerId: null, traceparent: null, payloadJson: '{}', attributesJson: null, receivedAt: Date.now() })
 const settled = async (p: Promise<unknown>) => {
   let state = 'pending'
   p.then(() => { state = 'resolved' }, () => { state = 'rejected' })
