@@ -219,6 +219,8 @@ t.test('every operation of the OpenAPI document, fuzzed: no 5xx, documented stat
     rateLimitMax: 1_000_000,
     mcpRateLimitMax: 1_000_000,
     loginFailureMax: 1_000_000,
+    loginUserFailureMax: 1_000_000,
+    tokenFailureMax: 1_000_000,
   })
   const doc = app.swagger() as any
   const ops = listOperations(doc)
