@@ -7,7 +7,8 @@ import type { lookup as dnsLookup } from 'node:dns'
 import { readFileSync } from 'node:fs'
 import type { Config } from './config.js'
 import { orderPlugins, pluginMeta } from './http/plugin-order.js'
-import { AJV_OPTIONS } from './http/validation.js'
+import { buildValidator } from './http/validation.js'
+import { MAX_PARAM_LENGTH, frameworkErrors } from './plugins/app/errors.js'
 import { QuietRequestLog } from './http/request-log.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
 import sensible from './plugins/external/sensible.js'
@@ -18,6 +19,7 @@ import swagger from './plugins/external/swagger.js'
 import configPlugin from './plugins/app/config.js'
 import outboundPlugin from './plugins/app/outbound.js'
 import errorsPlugin from './plugins/app/errors.js'
+import errorDocsPlugin from './plugins/app/error-docs.js'
 import storePlugin from './plugins/app/store.js'
 import busPlugin from './plugins/app/bus.js'
 import authPlugin from './plugins/app/auth.js'
@@ -64,7 +66,7 @@ const STAGES = [
   [sensible, helmet, cors, rateLimit, swagger],
   // ours, each decorating the app with one object
   [errorsPlugin, storePlugin, busPlugin, agentTokensPlugin, authPlugin, eventsPlugin, auditPlugin, contextPlugin, notifierPlugin,
-    healthPlugin, streamPlugin, metricsPlugin, backupPlugin, mcpPlugin],
+    healthPlugin, streamPlugin, metricsPlugin, backupPlugin, mcpPlugin, errorDocsPlugin],
   // everything that adds routes, after every plugin: their onRoute hooks (the auth guard and OpenAPI
   // security, security headers, rate limits, request durations) and the document must see each route,
   // and the error handler must be set before a route's scope is created
@@ -107,7 +109,11 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: config.bodyLimit,
     requestTimeout: 30_000,
-    ajv: AJV_OPTIONS,
+    // bodies validated without coercion, querystrings/params/headers with it (src/http/validation.ts)
+    schemaController: { compilersFactory: { buildValidator } },
+    // long path parameters reach their route (auth first, then a 414 from its params schema)
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
     logController: new QuietRequestLog(),
     ...(https ? { https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorRef, adminErrors } from '../schemas/common.js'
-import { StreamFullError } from '../domain/stream/stream-hub.js'
+import { StreamFullError, decodeStreamId } from '../domain/stream/stream-hub.js'
 
 const csv = (s?: string) => s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined
 
@@ -29,6 +29,11 @@ Message \`event\` is the kind; \`data\` is JSON \`{type, seq, data}\`. A heartbe
     const kinds = csv(req.query.kinds)
     const unknown = kinds?.filter((k) => !app.stream.kinds().includes(k))
     if (unknown?.length) return reply.badRequest(`querystring/kinds: unknown kind ${unknown.join(', ')}; known: ${app.stream.kinds().join(', ')}`)
+    // refused before a slot is taken: a replay from a position that is not one of ours would fail
+    const lastEventId = req.headers['last-event-id']
+    if (lastEventId && !decodeStreamId(lastEventId)) {
+      return reply.badRequest('headers/last-event-id must be an id this stream sent (kind:seq, joined by dots), or absent')
+    }
     if (app.stream.isFull()) {
       const err = new StreamFullError(app.config.streamMaxClients)
       return reply.code(503).header('retry-after', '10').send({ statusCode: 503, error: 'Service Unavailable', message: err.message })
@@ -41,13 +46,21 @@ Message \`event\` is the kind; \`data\` is JSON \`{type, seq, data}\`. A heartbe
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     })
-    // connect() registers the client before its first await, so the capacity check above holds
-    const client = await app.stream.connect({
-      write: (chunk) => { res.write(chunk) },
-      bufferedBytes: () => res.writableLength,
-      close: () => { res.end(); res.destroy() },
-    }, { kinds, types: csv(req.query.types), lastEventId: req.headers['last-event-id'] })
-    req.raw.on('close', () => client.close())
+    // the slot is released when the connection goes, whether during the replay or after it
+    const gone = new AbortController()
+    res.on('close', () => gone.abort())
+    try {
+      // connect() registers the client before its first await, so the capacity check above holds
+      await app.stream.connect({
+        write: (chunk) => { res.write(chunk) },
+        bufferedBytes: () => res.writableLength,
+        close: () => { res.end(); res.destroy() },
+      }, { kinds, types: csv(req.query.types), lastEventId, signal: gone.signal })
+    } catch (err) {
+      // the 200 is sent already: the client, closed by the hub, sees the stream end and reconnects
+      req.log.warn({ err }, 'stream replay failed; the client was disconnected')
+      res.destroy()
+    }
   })
 }
 

@@ -23,19 +23,37 @@ export interface StreamSink {
 }
 
 export interface StreamOptions { maxClients: number, maxBufferedBytes: number, heartbeatMs: number, replayLimit: number }
-export interface StreamFilter { kinds?: string[], types?: string[], lastEventId?: string }
+export interface StreamFilter {
+  kinds?: string[]
+  types?: string[]
+  /** where to resume; a value decodeStreamId refuses is treated as none (the route refuses it first) */
+  lastEventId?: string
+  /** aborted when the connection goes away, replay included: the client's slot is released */
+  signal?: AbortSignal
+}
 
 export function encodeStreamId (position: Map<string, number>): string {
   return [...position].map(([k, v]) => `${k}:${v}`).join('.')
 }
 
+/** at most this many kinds in an id: there are four today */
+const MAX_ID_PARTS = 16
+
+/**
+ * The position an id names, or null when it is not one of ours: each part `kind:seq`, each kind once,
+ * each seq a safe integer (a longer one would reach the store as a float and fail the replay).
+ */
 export function decodeStreamId (id: string | undefined): Map<string, number> | null {
   if (!id) return null
+  const parts = id.split('.')
+  if (parts.length > MAX_ID_PARTS) return null
   const out = new Map<string, number>()
-  for (const part of id.split('.')) {
-    const m = /^([a-z]+):(\d+)$/.exec(part)
-    if (!m) return null
-    out.set(m[1], Number(m[2]))
+  for (const part of parts) {
+    const m = /^([a-z]{1,20}):(\d{1,16})$/.exec(part)
+    if (!m || out.has(m[1])) return null
+    const seq = Number(m[2])
+    if (!Number.isSafeInteger(seq)) return null
+    out.set(m[1], seq)
   }
   return out
 }
@@ -51,6 +69,7 @@ export function createStreamHub (opts: StreamOptions) {
   const sources = new Map<string, StreamSource>()
   const clients = new Set<Client>()
   let slowDisconnects = 0
+  let replayFailures = 0
   let sent = 0
   let peakBufferedBytes = 0
 
@@ -120,15 +139,25 @@ export function createStreamHub (opts: StreamOptions) {
       const kinds = new Set((filter.kinds?.length ? filter.kinds : [...sources.keys()]).filter((k) => sources.has(k)))
       const client = new Client(sink, kinds, filter.types?.length ? new Set(filter.types) : null)
       clients.add(client)
+      const { signal } = filter
+      if (signal?.aborted) client.close()
+      signal?.addEventListener('abort', () => client.close(), { once: true })
       const resume = decodeStreamId(filter.lastEventId)
       client.write('retry: 3000\n\n')
-      if (resume) {
-        for (const [kind, seq] of resume) {
-          if (!kinds.has(kind)) continue
-          client.position.set(kind, seq)
-          const missed = await sources.get(kind)!.replay(seq, opts.replayLimit)
-          for (const m of missed) client.send(m)
+      try {
+        if (resume) {
+          for (const [kind, seq] of resume) {
+            if (!kinds.has(kind) || client.closed) continue
+            client.position.set(kind, seq)
+            const missed = await sources.get(kind)!.replay(seq, opts.replayLimit)
+            for (const m of missed) client.send(m)
+          }
         }
+      } catch (err) {
+        // a failed replay must not keep the slot: the client is closed and may reconnect
+        replayFailures++
+        client.close()
+        throw err
       }
       client.live = true
       for (const m of client.backlog.splice(0)) client.send(m)
@@ -138,7 +167,7 @@ export function createStreamHub (opts: StreamOptions) {
     isFull: () => clients.size >= opts.maxClients,
 
     /** peakBufferedBytes: the most any one client ever had waiting in memory */
-    stats: () => ({ clients: clients.size, slowDisconnects, sent, peakBufferedBytes }),
+    stats: () => ({ clients: clients.size, slowDisconnects, replayFailures, sent, peakBufferedBytes }),
     /** whether any client is connected: sources skip building messages nobody would get */
     hasClients: () => clients.size > 0,
 
