@@ -32,9 +32,9 @@ t.test('drops what the level drops without building a child; logs the rest with 
   t.notOk(lines.some((l) => l.msg === 'dropped'))
 })
 
-t.test('in the app: ingest logs no request lines at info, other routes still do', async (t) => {
+t.test('in the app at debug: ingest logs no request lines, other routes still do (request lines are debug lines)', async (t) => {
   const { lines, stream } = capture()
-  const app = await buildApp(testConfig(tempDir(t), { healthScheduler: false }), { logger: { level: 'info', stream } })
+  const app = await buildApp(testConfig(tempDir(t), { healthScheduler: false }), { logger: { level: 'debug', stream } })
   t.teardown(() => app.close())
   await app.ready()
   t.equal((await app.inject({ method: 'POST', url: '/events', payload: { type: 'quiet' } })).statusCode, 201)
