@@ -1,26 +1,16 @@
 // POST /events/alertmanager driven by the real Alertmanager (Debian package prometheus-alertmanager) running
 // the shipped deploy/alertmanager.yml, aimed at a hub listening on 127.0.0.1 with an ingest token.
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml, stringify } from 'yaml'
 import { build, adminHeaders, tempDir } from '../helper.js'
 import { waitFor } from '../fixtures/wait.js'
+import { ALERTMANAGER as BINARY, startAlertmanager } from '../fixtures/alertmanager.js'
 
-const BINARY = '/usr/bin/prometheus-alertmanager'
 const TOKEN = 'am-ingest-token-0123456789'
 const SHIPPED = fileURLToPath(new URL('../../deploy/alertmanager.yml', import.meta.url))
-
-async function freePort (): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))
-  const { port } = srv.address() as AddressInfo
-  await new Promise((resolve) => srv.close(resolve))
-  return port
-}
 
 /** The shipped config with the hub's real address, the token, and short grouping timers. */
 function shippedConfigFor (hubOrigin: string, tokenFile: string): string {
@@ -33,29 +23,6 @@ function shippedConfigFor (hubOrigin: string, tokenFile: string): string {
     }
   }
   return stringify(am)
-}
-
-async function startAlertmanager (t: { teardown (fn: () => unknown): void }, configText: string, dir: string): Promise<string> {
-  const config = join(dir, 'alertmanager.yml')
-  writeFileSync(config, configText)
-  const port = await freePort()
-  const child = spawn(BINARY, [
-    `--config.file=${config}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`,
-    '--cluster.listen-address=', '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr!.on('data', (c) => { stderr += c })
-  t.teardown(() => new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once('exit', () => resolve())
-    child.kill('SIGTERM')
-  }))
-  const url = `http://127.0.0.1:${port}`
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`alertmanager exited: ${stderr}`)
-    try { return (await fetch(`${url}/-/ready`)).ok } catch { return false }
-  }, { message: 'alertmanager to be ready', timeoutMs: 10_000 })
-  return url
 }
 
 const postAlerts = (amUrl: string, alerts: unknown[]) =>

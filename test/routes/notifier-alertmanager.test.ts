@@ -1,51 +1,18 @@
 // Against a real Alertmanager (Debian package prometheus-alertmanager), started on a free port.
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
 import { build, adminHeaders, tempDir } from '../helper.js'
 import { fast, publishTransition } from '../fixtures/notifier.js'
 import { waitFor } from '../fixtures/wait.js'
+import { ALERTMANAGER as BINARY, startAlertmanager } from '../fixtures/alertmanager.js'
 
-const BINARY = '/usr/bin/prometheus-alertmanager'
-
-async function freePort (): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))
-  const { port } = srv.address() as AddressInfo
-  await new Promise((resolve) => srv.close(resolve))
-  return port
-}
-
-async function startAlertmanager (t: { teardown (fn: () => unknown): void }): Promise<string> {
-  const dir = tempDir(t, 'mcp-am-')
-  const config = join(dir, 'alertmanager.yml')
-  writeFileSync(config, 'route:\n  receiver: blackhole\n  group_wait: 1s\nreceivers:\n  - name: blackhole\n')
-  const port = await freePort()
-  const child = spawn(BINARY, [
-    `--config.file=${config}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`,
-    '--cluster.listen-address=', '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr!.on('data', (c) => { stderr += c })
-  t.teardown(() => new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once('exit', () => resolve())
-    child.kill('SIGTERM')
-  }))
-  const url = `http://127.0.0.1:${port}`
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`alertmanager exited: ${stderr}`)
-    try { return (await fetch(`${url}/-/ready`)).ok } catch { return false }
-  }, { message: 'alertmanager to be ready', timeoutMs: 10_000 })
-  return url
-}
+const blackhole = (t: { teardown (fn: () => unknown): void }) =>
+  startAlertmanager(t, 'route:\n  receiver: blackhole\n  group_wait: 1s\nreceivers:\n  - name: blackhole\n', tempDir(t, 'mcp-am-'))
 
 const amAlerts = async (url: string) => (await (await fetch(`${url}/api/v2/alerts`)).json()) as Array<{ labels: Record<string, string>, annotations: Record<string, string>, status: { state: string }, endsAt: string, startsAt: string }>
 
 t.test('Alertmanager shows the alert active, then resolved, through its own API', { skip: existsSync(BINARY) ? false : `${BINARY} is missing: apt-get install prometheus-alertmanager` }, async (t) => {
-  const amUrl = await startAlertmanager(t)
+  const amUrl = await blackhole(t)
   const { app } = await build(t, {
     ...fast,
     channels: [{ id: 'am', type: 'alertmanager', url: amUrl }],
