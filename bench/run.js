@@ -17,6 +17,8 @@ const suites = [
   ['probe', async () => { console.log('\n## probe'); return runProbeBench() }],
   ['dashboard', runDashboardBench],
   ['mcp', runMcpBench],
+  // export and import of a 20,000-event hub, in process (a few seconds); it prints one JSON line
+  ['backup', async () => { console.log('\n## backup'); await import('./backup.js') }],
   // last: it pins this process to core 1 for its load generator
   ['audit', async () => {
     const r = await runAuditBench()
