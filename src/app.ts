@@ -37,6 +37,7 @@ import mcpPlugin from './plugins/app/mcp.js'
 import docsRoutes from './routes/docs.js'
 import healthRoutes from './routes/health.js'
 import eventRoutes from './routes/events.js'
+import otlpRoutes from './routes/otlp.js'
 import alertmanagerRoutes from './routes/alertmanager.js'
 import serviceRoutes from './routes/services.js'
 import auditRoutes from './routes/audit.js'
@@ -70,7 +71,7 @@ const STAGES = [
   // everything that adds routes, after every plugin: their onRoute hooks (the auth guard and OpenAPI
   // security, security headers, rate limits, request durations) and the document must see each route,
   // and the error handler must be set before a route's scope is created
-  [docsRoutes, healthRoutes, eventRoutes, alertmanagerRoutes, serviceRoutes, auditRoutes, contextRoutes, backupRoutes,
+  [docsRoutes, healthRoutes, eventRoutes, otlpRoutes, alertmanagerRoutes, serviceRoutes, auditRoutes, contextRoutes, backupRoutes,
     notifierRoutes, metricsRoutes, streamRoutes, mcpRoutes, dashboardPlugin],
 ]
 
