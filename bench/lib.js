@@ -44,12 +44,22 @@ export function startServer (script, env = {}, nodeArgs = []) {
   })
 }
 
-/** Runs autocannon in its own process on core 1; resolves with its JSON result. */
-export function autocannon ({ url, connections, duration, body, method = 'POST', headers = {} }) {
-  const args = [AUTOCANNON, '-j', '-c', String(connections), '-d', String(duration), '-m', method]
-  for (const [k, v] of Object.entries({ 'content-type': 'application/json', ...headers })) args.push('-H', `${k}=${v}`)
-  if (body !== undefined) args.push('-b', body)
-  args.push(url)
+/**
+ * Runs autocannon in its own process on core 1; resolves with its JSON result. `input`: a file whose
+ * bytes are the body, sent as they are (the autocannon command reads its -i file as UTF-8 text, which
+ * would garble protobuf and gzip: bench/load-bytes.js hands autocannon the bytes instead).
+ */
+export function autocannon ({ url, connections, duration, body, input, method = 'POST', headers = {} }) {
+  const allHeaders = { 'content-type': 'application/json', ...headers }
+  let args
+  if (input !== undefined) {
+    args = [join(ROOT, 'bench/load-bytes.js'), JSON.stringify({ url, connections, duration, method, headers: allHeaders, input })]
+  } else {
+    args = [AUTOCANNON, '-j', '-c', String(connections), '-d', String(duration), '-m', method]
+    for (const [k, v] of Object.entries(allHeaders)) args.push('-H', `${k}=${v}`)
+    if (body !== undefined) args.push('-b', body)
+    args.push(url)
+  }
   const child = pinnedNode(1, args)
   let out = ''
   child.stdout.on('data', (d) => { out += d })

@@ -1,6 +1,7 @@
 // npm run bench: every benchmark. `npm run bench -- ingest scrape` runs only those suites.
 // BENCH_ROUNDS (default 5), BENCH_DURATION (seconds, default 5) and BENCH_WARMUP (seconds, default 2) set the ingest rounds.
 import { runIngestBench } from './ingest.js'
+import { runOtlpBench } from './otlp.js'
 import { runScrapeBench } from './scrape.js'
 import { runProbeBench } from './probe.js'
 import { runAuditBench } from './audit.js'
@@ -11,6 +12,8 @@ import { runMcpBench } from './mcp.js'
 const only = process.argv.slice(2)
 const suites = [
   ['ingest', runIngestBench],
+  // POST /v1/logs (OTLP JSON, protobuf, gzip) beside POST /events batches
+  ['otlp', runOtlpBench],
   // only when named: where single-event ingest time goes, stage by stage (about 2 minutes)
   ['parts', runPartsBench, { onlyWhenNamed: true }],
   ['scrape', runScrapeBench],
