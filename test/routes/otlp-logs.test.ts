@@ -58,6 +58,13 @@ const emitThree = (tag: string) => (logger: ReturnType<LoggerProvider['getLogger
 const events = async (app: Awaited<ReturnType<typeof listen>>['app'], query = '') =>
   (await app.inject({ url: `/events?limit=1000${query}`, headers: adminHeaders })).json().events as Array<Record<string, any>>
 
+/** An AnyValue of kvlists nested `depth` levels. */
+function deepKvlist (depth: number) {
+  let value: Record<string, unknown> = { stringValue: 'bottom' }
+  for (let i = 0; i < depth; i++) value = { kvlistValue: { values: [{ key: 'k', value }] } }
+  return value
+}
+
 const EXPORTERS = [
   ['http/json', (url: string) => new JsonExporter({ url })],
   ['http/json gzip', (url: string) => new JsonExporter({ url, compression: 'gzip' as never })],
@@ -163,7 +170,16 @@ t.test('malformed protobuf, JSON and gzip get 400 naming the problem, in the req
   t.equal(brotli.status, 415)
   t.match(await brotli.json(), { message: /content-encoding br is not supported/ })
 
+  // the body limit bounds the unzipped body too: a small gzip of a large body is a 413
+  const { app: small, base: smallBase } = await listen(t, { bodyLimit: 64 * 1024 })
+  const bomb = gzipSync(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: Array.from({ length: 5000 }, () => ({ body: { stringValue: 'x'.repeat(100) } })) }] }] }))
+  t.ok(bomb.length < 64 * 1024, `the gzip body is ${bomb.length} bytes`)
+  const tooLarge = await fetch(`${smallBase}/v1/logs`, { method: 'POST', headers: { ...json, 'content-encoding': 'gzip' }, body: bomb })
+  t.equal(tooLarge.status, 413)
+  t.match(await tooLarge.json(), { statusCode: 413 })
+
   t.equal(await app.events.count(), 0, 'nothing stored')
+  t.equal(await small.events.count(), 0, 'nothing stored')
 })
 
 t.test('a partial success counts the rejected records and names them; the others are stored', async (t) => {
@@ -174,15 +190,21 @@ t.test('a partial success counts the rejected records and names them; the others
     { timeUnixNano: 'yesterday', body: { stringValue: 'bad time' } },
     { traceId: 'abc', spanId: SPAN_ID, body: { stringValue: 'bad trace id' } },
     { body: { stringValue: 'kept 2' } },
+    { body: deepKvlist(40) }, // past the 32-level JSON depth bound
   ]
   const request = { resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'cart' } }] }, scopeLogs: [{ logRecords: records }] }] }
   const res = await fetch(`${base}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) })
   t.equal(res.status, 200)
   const { partialSuccess } = await res.json()
-  t.equal(partialSuccess.rejectedLogRecords, 3)
+  t.equal(partialSuccess.rejectedLogRecords, 4)
+  t.match(partialSuccess.errorMessage, /; and 1 more$/, 'the first three are quoted, in the export order')
   t.match(partialSuccess.errorMessage, /resourceLogs\/0\/scopeLogs\/0\/logRecords\/2\/timeUnixNano must be Unix nanoseconds/)
   t.match(partialSuccess.errorMessage, /logRecords\/3\/traceId must be 16 bytes/)
-  t.match(partialSuccess.errorMessage, /logRecords\/1: payload is \d+ bytes; the limit is 1024/)
+  t.match(partialSuccess.errorMessage, /^resourceLogs\/0\/scopeLogs\/0\/logRecords\/1: payload is \d+ bytes; the limit is 1024 \(MCP_EVENT_MAX_BYTES\); /)
+  t.notMatch(partialSuccess.errorMessage, /logRecords\/5/, 'the fourth is counted, not quoted')
+  // the deep one alone, to read its message
+  const deep = await fetch(`${base}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [records[5]] }] }] }) })
+  t.same(await deep.json(), { partialSuccess: { rejectedLogRecords: 1, errorMessage: 'resourceLogs/0/scopeLogs/0/logRecords/0/body is nested deeper than 32 levels (the JSON depth bound)' } })
   t.same((await events(app)).map((e) => e.payload.body).sort(), ['kept 1', 'kept 2'])
 
   // all rejected: still 200 with every record counted, in protobuf for a protobuf request

@@ -15,7 +15,7 @@ export async function ingestLogExport (events: Pick<EventService, 'ingestBatch'>
     const chunk = mapped.items.slice(start, start + maxBatch)
     // the event log names an item body/<index in the batch>: name the record instead
     const named = ({ index, message }: { index: number, message: string }) =>
-      ({ path: mapped.paths[start + index], message: message.replace(/^body\/\d+\/?/, '') })
+      ({ path: mapped.paths[start + index], message: `${mapped.paths[start + index]}: ${message.replace(/^body\/\d+\/?/, '')}` })
     try {
       const outcome = await events.ingestBatch(chunk)
       rejected.push(...outcome.rejected.map(named))
@@ -26,7 +26,9 @@ export async function ingestLogExport (events: Pick<EventService, 'ingestBatch'>
     }
   }
   if (rejected.length === 0) return {}
-  const quoted = rejected.slice(0, QUOTED).map((r) => `${r.path}: ${r.message}`).join('; ')
+  // in the export's order (numeric: logRecords/2 before logRecords/10)
+  rejected.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }))
+  const quoted = rejected.slice(0, QUOTED).map((r) => r.message).join('; ')
   return {
     partialSuccess: {
       rejectedLogRecords: rejected.length,

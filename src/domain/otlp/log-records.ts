@@ -20,6 +20,7 @@ export interface MappedExport {
   items: Obj[]
   /** where each item came from, e.g. resourceLogs/0/scopeLogs/1/logRecords/7 */
   paths: string[]
+  /** the records rejected while mapping: where, and why (the message names the field) */
   rejected: Array<{ path: string, message: string }>
 }
 
@@ -48,7 +49,10 @@ function int64 (v: unknown, path: string): number | string {
 function anyValue (v: unknown, path: string, depth: number): unknown {
   if (v === undefined || v === null) return null
   if (!isObj(v)) throw new RecordRejected(`${path} must be an AnyValue object`)
-  if (depth > MAX_JSON_DEPTH) throw new RecordRejected(`${path} is nested deeper than ${MAX_JSON_DEPTH} levels (the JSON depth bound)`)
+  if (depth > MAX_JSON_DEPTH) {
+    // the value's path down to the bound would be longer than useful: name the outermost value
+    throw new RecordRejected(`${path.replace(/\/(kvlistValue|arrayValue)\/.*$/, '')} is nested deeper than ${MAX_JSON_DEPTH} levels (the JSON depth bound)`)
+  }
   if (v.stringValue !== undefined) {
     if (typeof v.stringValue !== 'string') throw new RecordRejected(`${path}/stringValue must be a string`)
     return v.stringValue
