@@ -114,7 +114,7 @@ for (const [name, exporterFor] of EXPORTERS) {
 }
 
 t.test('a protobuf request gets a protobuf answer, a JSON request a JSON one', async (t) => {
-  const { base } = await listen(t)
+  const { app, base } = await listen(t)
   const request = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'hi' } }] }] }] }
   const proto = await fetch(`${base}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeLogsRequest(request) })
   t.equal(proto.status, 200)
@@ -124,6 +124,13 @@ t.test('a protobuf request gets a protobuf answer, a JSON request a JSON one', a
   t.equal(json.status, 200)
   t.match(json.headers.get('content-type'), /^application\/json/)
   t.same(await json.json(), {})
+
+  // a JSON number of nanoseconds (precision lost past 2^53, as the producer's JSON already did) is read too
+  const numeric = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: 1764756000123000000, body: { stringValue: 'numeric' } }] }] }] }
+  const res = await fetch(`${base}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(numeric) })
+  t.same(await res.json(), {})
+  const stored = (await events(app)).find((e) => e.payload.body === 'numeric')
+  t.match(stored, { type: 'log', payload: { body: 'numeric' }, time: /^2025-12-03T10:00:00\.12\d{7}Z$/ })
 })
 
 t.test('malformed protobuf, JSON and gzip get 400 naming the problem, in the request encoding, and store nothing', async (t) => {

@@ -26,6 +26,9 @@ export interface MappedExport {
 
 class RecordRejected extends Error {}
 
+const NANOS = /^\d{1,20}$/
+const HEX = /^[0-9a-f]+$/
+
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v)
 
 function listAt (parent: Obj, key: string, path: string): unknown[] {
@@ -98,21 +101,22 @@ function keyValues (list: unknown, path: string, depth = 1): Obj {
 /** An RFC 3339 time with the nanoseconds of a fixed64 of Unix nanoseconds; null for 0 or none. */
 function timeOf (v: unknown, path: string): string | null {
   if (v === undefined || v === null || v === 0 || v === '0' || v === '') return null
-  if (!((typeof v === 'string' && /^\d{1,20}$/.test(v)) || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0))) {
+  // a JSON number this large has lost its last digits already; it is read as it came
+  if (!((typeof v === 'string' && NANOS.test(v)) || (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 1e20))) {
     throw new RecordRejected(`${path} must be Unix nanoseconds, a non-negative integer or its decimal string`)
   }
-  const nanos = BigInt(v)
-  const ms = nanos / 1_000_000n
-  if (ms > 253_402_300_799_999n) throw new RecordRejected(`${path} is out of range (after 9999-12-31)`)
-  const fraction = (nanos % 1_000_000_000n).toString().padStart(9, '0')
-  return new Date(Number(ms)).toISOString().replace(/\.\d{3}Z$/, `.${fraction}Z`)
+  // decimal digits, not BigInt: the milliseconds and the nine fractional digits are slices of them
+  const digits = (typeof v === 'string' ? v : BigInt(v).toString()).padStart(10, '0')
+  const ms = Number(digits.slice(0, -6))
+  if (ms > 253_402_300_799_999) throw new RecordRejected(`${path} is out of range (after 9999-12-31)`)
+  return `${new Date(ms).toISOString().slice(0, -5)}.${digits.slice(-9)}Z`
 }
 
 function idHex (v: unknown, encoding: IdEncoding, bytes: number, path: string): string | null {
   if (v === undefined || v === null || v === '') return null
   if (typeof v !== 'string') throw new RecordRejected(`${path} must be a string`)
   const hex = encoding === 'hex' ? v.toLowerCase() : Buffer.from(v, 'base64').toString('hex')
-  if (!new RegExp(`^[0-9a-f]{${bytes * 2}}$`).test(hex)) throw new RecordRejected(`${path} must be ${bytes} bytes (${bytes * 2} hex digits)`)
+  if (hex.length !== bytes * 2 || !HEX.test(hex)) throw new RecordRejected(`${path} must be ${bytes} bytes (${bytes * 2} hex digits)`)
   return /^0+$/.test(hex) ? null : hex
 }
 
