@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ErrorRef, adminErrors } from '../schemas/common.js'
+import { ErrorRef, adminErrors, ingestErrors } from '../schemas/common.js'
 import { lazyChildLogger } from '../http/lazy-child-logger.js'
 import { bodyCheckedByDomain } from '../http/validation.js'
 import { BatchRejected, BatchResult, Event, EventPage, EventQuery, IngestBody } from '../schemas/events.js'
@@ -33,11 +33,7 @@ A 2xx means the events are committed to disk.`,
         201: Type.Ref(Event),
         207: Type.Ref(BatchResult),
         400: Type.Union([BatchRejected, ErrorRef]),
-        401: ErrorRef,
-        413: ErrorRef,
-        415: ErrorRef,
-        429: ErrorRef,
-        503: ErrorRef,
+        ...ingestErrors,
       },
     },
   }, async (req, reply) => {

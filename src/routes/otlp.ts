@@ -6,7 +6,7 @@ import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
 import { createGunzip, type Gunzip } from 'node:zlib'
-import { ErrorRef } from '../schemas/common.js'
+import { ErrorRef, ingestErrors } from '../schemas/common.js'
 import { ExportLogsRequest, ExportLogsResponse } from '../schemas/otlp.js'
 import { lazyChildLogger } from '../http/lazy-child-logger.js'
 import { bodyCheckedByDomain } from '../http/validation.js'
@@ -71,11 +71,7 @@ Records that cannot be stored are counted in partialSuccess; 400 when the body c
       response: {
         200: ExportLogsResponse,
         400: ErrorRef,
-        401: ErrorRef,
-        413: ErrorRef,
-        415: ErrorRef,
-        429: ErrorRef,
-        503: ErrorRef,
+        ...ingestErrors,
       },
     },
   }, async (req, reply) => {

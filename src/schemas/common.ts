@@ -22,5 +22,7 @@ export const ErrorRef = Type.Ref(ErrorResponse)
 
 /** Standard error responses for admin routes. */
 export const adminErrors = { 400: ErrorRef, 401: ErrorRef, 429: ErrorRef }
+/** what an ingest route (POST /events, POST /v1/logs) may answer besides its own 2xx and 400 */
+export const ingestErrors = { 401: ErrorRef, 413: ErrorRef, 415: ErrorRef, 429: ErrorRef, 503: ErrorRef }
 
 export const Limit = (max: number, dflt: number) => Type.Integer({ minimum: 1, maximum: max, default: dflt, description: `page size, at most ${max}` })

@@ -2,15 +2,14 @@
 // user, see domain/auth/login-lockout.ts), bearer tokens for services (MCP_INGEST_TOKENS) and agents (minted per agent, for /mcp). Each route says who may call it with its `auth` option; one
 // onRoute hook below turns that into the route's guard and its OpenAPI `security`, so what the
 // document says is what is enforced. The guards turn the caller into `req.actor`, once per request.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
 import basicAuth from '@fastify/basic-auth'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import { hookList } from '../../http/route-hooks.js'
 import type { Scope } from '../../domain/mcp/scopes.js'
 import { LoginLockout } from '../../domain/auth/login-lockout.js'
+import { resolveAdminPassword } from '../../domain/auth/adapters/admin-password-file.js'
 import type { FailedLogin } from '../../domain/auth/failure-digest.js'
 import { ErrorRef, ErrorResponse } from '../../schemas/common.js'
 
@@ -81,18 +80,6 @@ const kScopeAuth = Symbol('auth.scopeDefault')
 const digest = (s: string) => createHash('sha256').update(s).digest()
 /** Constant-time equality: both sides hashed to the same length first. */
 const sameSecret = (given: string, expected: Buffer) => timingSafeEqual(digest(given), expected)
-
-/** Reads the admin password from config, or from the data dir, generating it on first start. */
-export function resolveAdminPassword (configured: string | undefined, dataDir: string): { password: string, file?: string, generated: boolean } {
-  if (configured) return { password: configured, generated: false }
-  const file = resolve(join(dataDir, 'admin-password'))
-  if (existsSync(file)) return { password: readFileSync(file, 'utf8').trim(), file, generated: false }
-  mkdirSync(dataDir, { recursive: true })
-  const password = randomBytes(18).toString('base64url')
-  writeFileSync(file, password + '\n', { mode: 0o600, flag: 'wx' })
-  chmodSync(file, 0o600)
-  return { password, file, generated: true }
-}
 
 export default fp(async (app) => {
   const { config, bus } = app
