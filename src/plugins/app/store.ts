@@ -1,15 +1,24 @@
 import fp from 'fastify-plugin'
 import type { Store } from '../../store/ports/store.js'
 import { createSqliteStore } from '../../store/sqlite/sqlite-store.js'
+import { createPostgresStore, redactUrl } from '../../store/postgres/postgres-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance { store: Store }
 }
 
 export default fp(async (app) => {
-  const { dataDir, durability, writeQueueMax, writerMode } = app.config
-  const store = await createSqliteStore({ dataDir, durability, writeQueueMax, writerMode })
-  app.log.info({ engine: store.engine, file: store.file, durability, writerMode }, 'store opened')
+  const { dataDir, durability, writeQueueMax, writerMode, databaseUrl, databaseSchema, databasePoolMax } = app.config
+  let store: Store
+  if (databaseUrl) {
+    const pg = await createPostgresStore({ url: databaseUrl, schema: databaseSchema, poolMax: databasePoolMax })
+    app.log.info({ engine: pg.engine, database: redactUrl(databaseUrl), schema: pg.schema, migrationsApplied: pg.applied.length }, 'store opened')
+    store = pg
+  } else {
+    const lite = await createSqliteStore({ dataDir, durability, writeQueueMax, writerMode })
+    app.log.info({ engine: lite.engine, file: lite.file, durability, writerMode }, 'store opened')
+    store = lite
+  }
   app.decorate('store', store)
   // last to close: routes and domain plugins flush into it first
   app.addHook('onClose', async () => { await store.close() })

@@ -1,0 +1,87 @@
+// The PostgreSQL engine of the storage port (MCP_DATABASE_URL=postgres://…): one pool per instance,
+// every table in one schema, migrations under an advisory lock at open. Several hub instances share
+// one database; what must run once across them is the leader's (src/domain/cluster).
+import postgres, { type Sql } from 'postgres'
+import type { Store } from '../ports/store.js'
+import { migrate, quoteIdent } from './migrations.js'
+import { areas, areaList } from './areas.js'
+import type { PgContext } from './area.js'
+import { guarded } from './errors.js'
+
+export interface PostgresStoreOptions {
+  url: string
+  /** the schema the hub's tables live in (default `public`); tests use one schema each */
+  schema?: string
+  /** connections in the pool */
+  poolMax?: number
+  /** seconds to wait for a connection before the request is answered 503 */
+  connectTimeoutSeconds?: number
+  /** bound on one statement (ms), so a stuck database answers 503 instead of hanging a request */
+  statementTimeoutMs?: number
+}
+
+export type PostgresStore = Store & { readonly sql: Sql, readonly schema: string, readonly applied: string[] }
+
+/** Opens a pool on `url` bound to `schema` (search_path), as every area and the cluster code use it. */
+export function openPool (opts: PostgresStoreOptions): Sql {
+  const schema = opts.schema ?? 'public'
+  return postgres(opts.url, {
+    max: opts.poolMax ?? 10,
+    connect_timeout: opts.connectTimeoutSeconds ?? 5,
+    idle_timeout: 60,
+    onnotice: () => {},
+    connection: {
+      application_name: 'mcp-server',
+      search_path: quoteIdent(schema),
+      statement_timeout: opts.statementTimeoutMs ?? 30_000,
+    },
+    // BIGINT columns (seqs, epoch ms) read as numbers: every value the hub stores is below 2^53
+    types: {
+      bigint: { to: 20, from: [20], serialize: (x: number | bigint) => String(x), parse: (x: string) => Number(x) },
+    },
+  })
+}
+
+export async function createPostgresStore (opts: PostgresStoreOptions): Promise<PostgresStore> {
+  const schema = opts.schema ?? 'public'
+  const sql = openPool(opts)
+  let applied: string[]
+  try {
+    applied = await guarded(() => migrate(sql, schema, areaList))
+  } catch (err) {
+    await sql.end({ timeout: 1 })
+    throw err
+  }
+  const ctx: PgContext = { sql, schema }
+  return {
+    engine: 'postgres',
+    sql,
+    schema,
+    applied,
+    events: areas.events.open(ctx),
+    health: areas.health.open(ctx),
+    streamLog: areas.streamLog.open(ctx),
+    audit: areas.audit.open(ctx),
+    context: areas.context.open(ctx),
+    backup: areas.backup.open(ctx),
+    notifier: areas.notifier.open(ctx),
+    agentTokens: areas.agentTokens.open(ctx),
+    async ping () {
+      await guarded(() => sql`SELECT 1`)
+    },
+    async close () {
+      await sql.end({ timeout: 5 })
+    },
+  }
+}
+
+/** The URL with its password masked, for logs. */
+export function redactUrl (url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return 'postgres://(unparsable url)'
+  }
+}
