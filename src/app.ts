@@ -21,6 +21,7 @@ import outboundPlugin from './plugins/app/outbound.js'
 import errorsPlugin from './plugins/app/errors.js'
 import errorDocsPlugin from './plugins/app/error-docs.js'
 import storePlugin from './plugins/app/store.js'
+import clusterPlugin from './plugins/app/cluster.js'
 import busPlugin from './plugins/app/bus.js'
 import authPlugin from './plugins/app/auth.js'
 import eventsPlugin from './plugins/app/events.js'
@@ -66,7 +67,7 @@ const STAGES = [
   // ecosystem plugins (thin wrappers in plugins/external); swagger collects every route registered after it
   [sensible, helmet, cors, rateLimit, swagger],
   // ours, each decorating the app with one object
-  [errorsPlugin, storePlugin, busPlugin, agentTokensPlugin, authPlugin, eventsPlugin, auditPlugin, contextPlugin, notifierPlugin,
+  [errorsPlugin, storePlugin, clusterPlugin, busPlugin, agentTokensPlugin, authPlugin, eventsPlugin, auditPlugin, contextPlugin, notifierPlugin,
     healthPlugin, streamPlugin, metricsPlugin, backupPlugin, mcpPlugin, errorDocsPlugin],
   // everything that adds routes, after every plugin: their onRoute hooks (the auth guard and OpenAPI
   // security, security headers, rate limits, request durations) and the document must see each route,

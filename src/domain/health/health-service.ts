@@ -49,6 +49,8 @@ export function createHealthService (opts: HealthServiceOptions) {
   const now = opts.now ?? Date.now
   const services = new Map<string, MonitoredService>()
   const stopping = new AbortController()
+  // only the leader probes on the clock (lead()); until then services are loaded but not scheduled
+  let leading = false
   // every probe under way listens for the hub closing
   setMaxListeners(0, stopping.signal)
 
@@ -73,7 +75,7 @@ export function createHealthService (opts: HealthServiceOptions) {
 
   function schedule (e: MonitoredService, firstDue?: number) {
     scheduler.remove(e.def.name)
-    if (!opts.schedule || !e.def.enabled) return
+    if (!opts.schedule || !leading || !e.def.enabled) return
     const t = now()
     const last = e.state.lastCheck?.at
     // resume where the checks were; new services spread over their interval so they do not fire together
@@ -106,6 +108,19 @@ export function createHealthService (opts: HealthServiceOptions) {
       const { fromFile } = await catalogue.load()
       log.info({ services: services.size, fromFile, scheduled: opts.schedule }, 'health monitoring started')
     },
+
+    /**
+     * Starts probing on the clock (this instance leads) or stops it at once (it no longer does; probes under
+     * way finish, and their writes meet the fence). `reload` first takes up what other instances stored.
+     */
+    async lead (on: boolean, reload = false) {
+      leading = on
+      if (on && reload) await catalogue.sync()
+      for (const e of services.values()) if (leading) schedule(e); else scheduler.remove(e.def.name)
+      if (!on) recorder.flush()
+    },
+    /** Takes up services other instances stored (a change notification), and their states unless this one probes. */
+    sync: () => catalogue.sync(!leading),
 
     /** Stops probing; probes under way are cancelled, their results dropped. */
     async stop () {

@@ -90,6 +90,37 @@ export function createServiceCatalogue (opts: ServiceCatalogueOptions) {
       return { fromFile: fileDefs.length }
     },
 
+    /**
+     * Takes up what other instances stored (several hubs on one database): API services added, changed or
+     * removed elsewhere, and (`states`) every service's latest stored state. Nothing is written.
+     */
+    async sync (withStates = true): Promise<void> {
+      if (!loaded) return
+      const [apiDefs, states] = await Promise.all([store.health.listServices(), store.health.listStates()])
+      const stored = new Map(states.map((s) => [s.service, s]))
+      const wanted = new Set(apiDefs.map((d) => d.name))
+      for (const [name, e] of [...services]) {
+        if (e.source === 'api' && !wanted.has(name)) { probes.unschedule(name); services.delete(name); opts.onRemoved(name) }
+      }
+      for (const d of apiDefs) {
+        const def = d.definition as unknown as ServiceDefinitionT
+        const old = services.get(d.name)
+        if (old?.source === 'file') continue
+        if (!old || JSON.stringify(old.def) !== JSON.stringify(def)) {
+          const state = stored.get(d.name)
+          if (old && state) old.state = state
+          await install(def, 'api', d.createdAt, state)
+        }
+      }
+      // the leader's own states may be ahead of the stored ones (checks are written in batches): it keeps them
+      if (withStates) {
+        for (const e of services.values()) {
+          const s = stored.get(e.def.name)
+          if (s) e.state = s
+        }
+      }
+    },
+
     /** Re-reads the config file's services; applies them all or, if any is invalid, none. */
     async reload (): Promise<{ added: string[], changed: string[], removed: string[] }> {
       if (!loaded) throw new Error('health monitoring has not started')

@@ -210,8 +210,16 @@ export async function openAlertEngine (o: AlertEngineOptions) {
   }
 
   return {
-    start () { unsubscribe = bus.subscribe('service.transition', followTransition) },
+    start () { closed = false; unsubscribe(); unsubscribe = bus.subscribe('service.transition', followTransition) },
     stop () { closed = true; unsubscribe() },
+    /** Re-reads the last service states and the firing alerts: another instance led meanwhile. */
+    async reload () {
+      const [states, alerts] = await Promise.all([store.serviceStates(), store.openAlerts()])
+      lastStates.clear()
+      for (const s of states) lastStates.set(s.service, s)
+      open.clear()
+      for (const a of alerts) open.set(keyOf(a), a)
+    },
     inMaintenance,
     reviewOpenAlerts,
     firingCount: () => open.size,

@@ -44,6 +44,8 @@ export interface Catalogue<T, V, A extends unknown[]> {
   specs (): T[]
   /** Takes up an entry a backup import has just stored, unless one with its id is already in place. */
   adopt (id: string, spec: T): void
+  /** Takes up what other instances stored (several hubs on one database); the config file's entries stay. */
+  sync (): Promise<void>
   /** Retention: deletes the API entries `expired` picks, without the hooks; answers how many. */
   forget (expired: (spec: T) => boolean): Promise<number>
 }
@@ -124,6 +126,20 @@ export async function openCatalogue<T extends { id: string }, V, A extends unkno
       if (entries.has(id)) return
       entries.set(id, { spec, source: 'api' })
       hooks.changed?.('create')
+    },
+    async sync () {
+      const stored = new Map((await store.definitions(kind)).map((d) => [d.id, d.spec as T]))
+      let changed = false
+      for (const [id, d] of [...entries]) {
+        if (d.source === 'api' && !stored.has(id)) { entries.delete(id); changed = true }
+      }
+      for (const [id, spec] of stored) {
+        const known = entries.get(id)
+        if (known?.source === 'config' || (known && JSON.stringify(known.spec) === JSON.stringify(spec))) continue
+        entries.set(id, { spec, source: known?.source === 'builtin' ? 'builtin' : 'api' })
+        changed = true
+      }
+      if (changed) hooks.changed?.('update')
     },
     async forget (expired) {
       const ids = [...entries].filter(([, d]) => d.source === 'api' && expired(d.spec)).map(([id]) => id)

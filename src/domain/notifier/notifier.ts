@@ -76,8 +76,7 @@ export async function createNotifier (opts: NotifierOptions) {
     queued: wake,
   })
 
-  engine.start()
-  worker.start()
+  // alerts are raised and sent by the leader only: lead(true) starts the engine and the worker
 
   /** Whether any alert would reach a channel; the Alerts view and the start-up log say it plainly. */
   function deliveryStatus (): DeliveryStatusT {
@@ -106,6 +105,11 @@ export async function createNotifier (opts: NotifierOptions) {
         (catalogues[d.kind as keyof typeof catalogues] as { adopt (id: string, spec: unknown): void } | undefined)?.adopt(d.id, d.spec)
       }
     },
+    /** Takes up definitions other instances stored (a change notification of `kind`, or all when none). */
+    async sync (kind?: string) {
+      const catalogues = { channel: channels, rule: rules, maintenance, silence: silences } as const
+      for (const [k, c] of Object.entries(catalogues)) if (kind === undefined || kind === k) await c.sync()
+    },
     inMaintenance: engine.inMaintenance,
     deliveryStatus,
     settings,
@@ -122,6 +126,17 @@ export async function createNotifier (opts: NotifierOptions) {
     /** Counters for the metrics plugin: deliveries by channel and outcome since start, firing alerts, pending messages. */
     async stats () {
       return { deliveries: worker.deliveryCounts(), firing: engine.firingCount(), pendingMessages: await store.pendingCount() }
+    },
+    /**
+     * Raises alerts and sends the outbox (this instance leads), or stops at once (it no longer does).
+     * `reload` first re-reads the service states and the firing alerts another leader left.
+     */
+    async lead (on: boolean, reload = false) {
+      // stopping waits for the sends under way and their records
+      if (!on) { engine.stop(); await worker.stop(); await writes.settled(); return }
+      if (reload) await engine.reload()
+      engine.start()
+      worker.start()
     },
     /** Runs one review/group/send round now (the scheduler runs it every MCP_NOTIFIER_TICK_MS). */
     tick: worker.tick,

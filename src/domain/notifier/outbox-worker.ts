@@ -60,7 +60,8 @@ export function createOutboxWorker (o: OutboxWorkerOptions) {
   const inFlight = new Set<string>()
   /** channels whose grouped notices are held back by the rate budget: the next message is a summary */
   const held = new Set<string>()
-  let closed = false
+  // rounds run only between start() and stop(): on the leader
+  let closed = true
 
   /** Groups due notices into one message per channel, within the channel's rate budget. */
   async function groupNotices (now: number) {
@@ -184,7 +185,10 @@ export function createOutboxWorker (o: OutboxWorkerOptions) {
   return {
     tick,
     wake,
+    /** Runs rounds on the clock; after stop() it may start again (this instance leads again). */
     start () {
+      closed = false
+      if (timer) clearInterval(timer)
       timer = setInterval(() => { void tick() }, settings.tickMs)
       timer.unref()
       wake()
@@ -193,7 +197,9 @@ export function createOutboxWorker (o: OutboxWorkerOptions) {
     async stop () {
       closed = true
       if (timer) clearInterval(timer)
+      timer = null
       if (wakeTimer) clearImmediate(wakeTimer)
+      wakeTimer = null
       await ticking
     },
     /** Writes a test message to the outbox, sends it once, and answers with the attempt's result. */

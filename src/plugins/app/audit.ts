@@ -133,7 +133,8 @@ export default fp(async (app) => {
     pending.add(done)
   })
 
-  const timer = setInterval(() => { void service.checkpoint() }, config.auditCheckpointSeconds * 1000)
+  // the timed checkpoint is the leader's job (several instances on one database)
+  const timer = setInterval(() => { if (app.cluster.isLeader()) void service.checkpoint() }, config.auditCheckpointSeconds * 1000)
   timer.unref()
   // a clean shutdown leaves the tail signed
   app.addHook('preClose', async () => {
@@ -145,4 +146,4 @@ export default fp(async (app) => {
     await Promise.all(pending)
     await service.checkpoint()
   })
-}, { name: 'audit', dependencies: ['config', 'store', 'bus'] })
+}, { name: 'audit', dependencies: ['config', 'store', 'cluster', 'bus'] })

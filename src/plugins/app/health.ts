@@ -45,6 +45,15 @@ export default fp(async (app) => {
     throw err
   }
   app.decorate('health', health)
+  // only the leader probes on the clock; every instance takes up services stored elsewhere
+  const { cluster } = app
+  cluster.onLead((_token, reload) => health.lead(true, reload))
+  cluster.onFollow(() => health.lead(false))
+  const synced = () => { health.sync().catch((err) => app.log.warn({ err }, 'health: taking up stored services failed')) }
+  const unChange = cluster.onChange((c) => { if (c.area === 'health') synced() })
+  // followers read the states the leader's probes store
+  const follow = cluster.engine === 'postgres' ? setInterval(() => { if (!cluster.isLeader()) synced() }, Math.min(5000, Math.ceil(cluster.leaseMs / 3))) : null
+  follow?.unref()
 
   // Retention of raw checks and rollups, in small chunks on the writer thread.
   const retention = scheduleRetention(app, 'health', 10 * 60_000, async () => {
@@ -52,10 +61,12 @@ export default fp(async (app) => {
     if (n.checks > 0 || n.rollups > 0) app.log.info(n, 'health checks past retention deleted')
   })
   app.addHook('preClose', async () => {
+    unChange()
+    if (follow) clearInterval(follow)
     const retained = retention.stop()
     await health.stop()
     await retained
     await prober.close()
   })
 // the notifier before health: it answers inMaintenance, and listens before health publishes transitions
-}, { name: 'health', dependencies: ['config', 'outbound', 'store', 'bus', 'notifier'] })
+}, { name: 'health', dependencies: ['config', 'outbound', 'store', 'cluster', 'bus', 'notifier'] })

@@ -53,6 +53,12 @@ export default fp(async (app) => {
     throw err
   }
   app.decorate('notifier', notifier)
+  // only the leader raises alerts and sends; every instance takes up definitions stored elsewhere
+  app.cluster.onLead((_token, reload) => notifier.lead(true, reload))
+  app.cluster.onFollow(() => notifier.lead(false))
+  const unChange = app.cluster.onChange((c) => {
+    if (c.area === 'notifier') notifier.sync(c.kind).catch((err) => app.log.warn({ err }, 'notifier: taking up stored definitions failed'))
+  })
   const delivery = notifier.deliveryStatus()
   if (!delivery.delivering) app.log.warn({ undeliveredRules: delivery.undeliveredRules }, delivery.message)
 
@@ -67,8 +73,9 @@ export default fp(async (app) => {
 
   // before the store closes: in-flight sends finish and record their attempts
   app.addHook('preClose', async () => {
+    unChange()
     await retention.stop()
     await notifier.close()
     await dispatcher.close()
   })
-}, { name: 'notifier', dependencies: ['config', 'outbound', 'store', 'bus'] })
+}, { name: 'notifier', dependencies: ['config', 'outbound', 'store', 'cluster', 'bus'] })

@@ -8,6 +8,7 @@ import { contextArea } from './context.js'
 import { backupArea } from './backup.js'
 import { notifierArea } from './notifier.js'
 import { agentTokensArea } from './agent-tokens.js'
+import { clusterArea } from './cluster.js'
 
 export const areas = {
   events: eventsArea,
@@ -18,6 +19,8 @@ export const areas = {
   backup: backupArea,
   notifier: notifierArea,
   agentTokens: agentTokensArea,
+  // last: its triggers attach to the tables of the areas above
+  cluster: clusterArea,
 }
 
 export const areaList: PgArea[] = Object.values(areas)

@@ -4,8 +4,8 @@
 import postgres, { type Sql } from 'postgres'
 import type { Store } from '../ports/store.js'
 import { migrate, quoteIdent } from './migrations.js'
-import { areas, areaList } from './areas.js'
-import type { PgContext } from './area.js'
+import { areaList } from './areas.js'
+import { createFenceSwitch, openAreas } from './fenced-store.js'
 import { guarded } from './errors.js'
 
 export interface PostgresStoreOptions {
@@ -18,9 +18,17 @@ export interface PostgresStoreOptions {
   connectTimeoutSeconds?: number
   /** bound on one statement (ms), so a stuck database answers 503 instead of hanging a request */
   statementTimeoutMs?: number
+  /** the leader's fencing token: every connection of the pool carries it as `mcp.fence` (cluster.ts) */
+  fence?: number
 }
 
-export type PostgresStore = Store & { readonly sql: Sql, readonly schema: string, readonly applied: string[] }
+export type PostgresStore = Store & {
+  readonly sql: Sql
+  readonly schema: string
+  readonly applied: string[]
+  /** writes through a pool fenced with the leader's token (null: unfenced); see fenced-store.ts */
+  fence (token: number | null): Promise<void>
+}
 
 /** Opens a pool on `url` bound to `schema` (search_path), as every area and the cluster code use it. */
 export function openPool (opts: PostgresStoreOptions): Sql {
@@ -34,6 +42,7 @@ export function openPool (opts: PostgresStoreOptions): Sql {
       application_name: 'mcp-server',
       search_path: quoteIdent(schema),
       statement_timeout: opts.statementTimeoutMs ?? 30_000,
+      ...(opts.fence !== undefined ? { 'mcp.fence': String(opts.fence) } : {}),
     },
     // BIGINT columns (seqs, epoch ms) read as numbers: every value the hub stores is below 2^53
     types: {
@@ -52,24 +61,19 @@ export async function createPostgresStore (opts: PostgresStoreOptions): Promise<
     await sql.end({ timeout: 1 })
     throw err
   }
-  const ctx: PgContext = { sql, schema }
+  const fences = createFenceSwitch(openAreas({ sql, schema }), schema, (token) => openPool({ ...opts, fence: token }))
   return {
     engine: 'postgres',
     sql,
     schema,
     applied,
-    events: areas.events.open(ctx),
-    health: areas.health.open(ctx),
-    streamLog: areas.streamLog.open(ctx),
-    audit: areas.audit.open(ctx),
-    context: areas.context.open(ctx),
-    backup: areas.backup.open(ctx),
-    notifier: areas.notifier.open(ctx),
-    agentTokens: areas.agentTokens.open(ctx),
+    ...fences.areas,
+    fence: fences.fence,
     async ping () {
       await guarded(() => sql`SELECT 1`)
     },
     async close () {
+      await fences.close()
       await sql.end({ timeout: 5 })
     },
   }
