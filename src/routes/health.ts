@@ -13,7 +13,13 @@ const Liveness = Type.Object({
   uptime: Type.Number({ description: 'seconds since the process started' }),
   startedAt: Type.String({ format: 'date-time' }),
 })
-const Readiness = Type.Object({ status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]), store: Type.String(), message: Type.Optional(Type.String()) })
+const Readiness = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
+  store: Type.String(),
+  role: Type.Union([Type.Literal('leader'), Type.Literal('follower')], { description: 'whether this instance runs the leader-only jobs (always the leader on SQLite)' }),
+  leaderToken: Type.Union([Type.Integer(), Type.Null()], { description: "the fencing token of this instance's lease; null on a follower" }),
+  message: Type.Optional(Type.String()),
+})
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', {
@@ -34,12 +40,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         app.store.ping(),
         new Promise((_resolve, reject) => setTimeout(() => reject(new Error('store did not answer within 2 s')), 2000).unref()),
       ])
-      return { status: 'ready' as const, store: app.store.engine }
+      return { status: 'ready' as const, store: app.store.engine, role: app.cluster.role(), leaderToken: app.cluster.token() }
     } catch (err) {
       reply.header('retry-after', '5')
-      return reply.code(503).send({ status: 'unavailable' as const, store: app.store.engine, message: (err as Error).message })
+      return reply.code(503).send({ status: 'unavailable' as const, store: app.store.engine, role: app.cluster.role(), leaderToken: app.cluster.token(), message: (err as Error).message })
     }
   })
 }
 
-export default fp(routes, { name: 'routes/health', dependencies: ['store'], encapsulate: true })
+export default fp(routes, { name: 'routes/health', dependencies: ['store', 'cluster'], encapsulate: true })

@@ -12,6 +12,8 @@ const MetricsSummary = Type.Object({
   audits: Type.Integer({ description: 'audit entries' }),
   uptime: Type.Number({ description: 'share of monitored services answering now, 0-100' }),
   testsStatus: Type.Union([Type.Literal('passed'), Type.Literal('failed'), Type.Null()], { description: "the latest registry task named 'tests'" }),
+  role: Type.Union([Type.Literal('leader'), Type.Literal('follower')], { description: 'whether this instance runs the leader-only jobs' }),
+  leaderToken: Type.Union([Type.Integer(), Type.Null()], { description: "the fencing token of this instance's lease; null on a follower" }),
   generatedAt: Type.String({ format: 'date-time' }),
 }, { $id: 'MetricsSummary', title: 'MetricsSummary' })
 

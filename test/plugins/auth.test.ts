@@ -119,7 +119,7 @@ t.test('/health is public; /ready answers 200, then 503 once the store is gone',
   const h = await app.inject({ url: '/health' })
   t.equal(h.statusCode, 200)
   t.match(h.json(), { status: 'ok', version: /^\d+\.\d+\.\d+/, uptime: Number })
-  t.same((await app.inject({ url: '/ready' })).json(), { status: 'ready', store: 'sqlite' })
+  t.same((await app.inject({ url: '/ready' })).json(), { status: 'ready', store: 'sqlite', role: 'leader', leaderToken: 1 })
   await app.store.close()
   const r = await app.inject({ url: '/ready' })
   t.equal(r.statusCode, 503)

@@ -39,6 +39,7 @@ export default fp(async (app) => {
     },
     deliveries: async () => (await app.notifier.stats()).deliveries,
     stream: () => app.stream.stats(),
+    cluster: () => app.cluster.stats(),
   }, app.bus)
 
   // every route registered from here on records its durations (unmatched paths are not recorded:
@@ -103,4 +104,4 @@ export default fp(async (app) => {
     summary: metrics.summary,
     refreshUptime: refresh,
   })
-}, { name: 'metrics', dependencies: ['store', 'bus', 'health', 'notifier', 'context', 'stream', 'audit'] })
+}, { name: 'metrics', dependencies: ['store', 'cluster', 'bus', 'health', 'notifier', 'context', 'stream', 'audit'] })

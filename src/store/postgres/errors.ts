@@ -18,7 +18,9 @@ const CONNECTION_CODES = new Set([
 // SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P0x (operator
 // intervention: admin shutdown, crash shutdown, cannot connect now, database dropped), 40001/40P01
 // are not here: serialisation failures and deadlocks are the caller's to retry.
-const SQLSTATE_UNAVAILABLE = /^(08|53|57P0)/
+// 55MCF: a write of a leader whose lease was taken over, refused by the fence (cluster.ts); retried, it
+// goes through once this instance knows it follows.
+const SQLSTATE_UNAVAILABLE = /^(08|53|57P0|55MCF$)/
 
 export function isUnavailable (err: unknown): boolean {
   const e = err as { code?: unknown, errno?: unknown }

@@ -15,6 +15,8 @@ export interface MetricsSources {
   testsStatus (): Promise<0 | 1 | null>
   deliveries (): Promise<Array<{ channel: string, outcome: string, count: number }>>
   stream (): { clients: number, slowDisconnects: number }
+  /** this instance's part in the cluster (always the leader on SQLite) */
+  cluster (): { role: 'leader' | 'follower', leaderToken: number | null, changes: number }
 }
 
 export interface Summary {
@@ -26,6 +28,8 @@ export interface Summary {
   audits: number
   uptime: number
   testsStatus: 'passed' | 'failed' | null
+  role: 'leader' | 'follower'
+  leaderToken: number | null
   generatedAt: string
 }
 
@@ -86,6 +90,13 @@ export function createMetrics (sources: MetricsSources, bus: Bus) {
       for (const d of await sources.deliveries()) this.inc({ channel: d.channel, outcome: d.outcome }, d.count)
     },
   })
+  new Gauge({ name: 'mcp_cluster_leader', help: '1 when this instance leads (runs probes, alerts, retention), 0 when it follows', registers, collect () { this.set(sources.cluster().role === 'leader' ? 1 : 0) } })
+  new Counter({
+    name: 'mcp_cluster_leadership_changes_total',
+    help: 'Times this instance started or stopped leading',
+    registers,
+    collect () { this.reset(); this.inc(sources.cluster().changes) },
+  })
   new Gauge({ name: 'mcp_stream_clients', help: 'Clients connected to GET /stream', registers, collect () { this.set(sources.stream().clients) } })
   new Counter({
     name: 'mcp_stream_slow_disconnects_total',
@@ -124,6 +135,7 @@ export function createMetrics (sources: MetricsSources, bus: Bus) {
         audits: sources.auditEntries(),
         uptime: fleetUptimePercent(services),
         testsStatus: tests === null ? null : tests === 1 ? 'passed' : 'failed',
+        ...(({ role, leaderToken }) => ({ role, leaderToken }))(sources.cluster()),
         generatedAt: new Date().toISOString(),
       }
     },
