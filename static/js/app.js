@@ -58,6 +58,18 @@ window.addEventListener('hashchange', () => {
   // move focus to the new content so keyboard and screen-reader users land on it
   main.focus({ preventScroll: true })
 })
+// several instances on one PostgreSQL database: which one this page talks to, and whether it leads
+const clusterRole = document.getElementById('cluster-role')
+async function showClusterRole () {
+  try {
+    const r = await api('/ready')
+    clusterRole.hidden = r.store !== 'postgres'
+    clusterRole.dataset.role = r.role
+    clusterRole.textContent = r.role === 'leader' ? `Leader · token ${r.leaderToken}` : 'Follower'
+  } catch { /* a hint only; /ready answering 503 shows in the live status */ }
+}
+showClusterRole()
+setInterval(showClusterRole, 15_000)
 startLive()
 onLive('alert', refreshAlertCount)
 refreshAlertCount()
