@@ -143,6 +143,7 @@ t.test('three instances: one leader, failover on SIGKILL, alerts exactly once, s
   const acked = new Set<string>()
   let posting = true
   const poster = async (s: RunningServer, w: number) => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- the test sets it once the alerts are through
     for (let i = 0; posting && i < 2000; i++) {
       try {
         const r = await json(`${s.url}/events`, { method: 'POST', body: { type: 'cluster.load', payload: { w, i } } })

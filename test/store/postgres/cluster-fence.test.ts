@@ -93,6 +93,7 @@ t.test('a takeover waits for a fenced write under way, and writes after it are r
     let settled = false
     takeover = lease.acquire('b', 60_000).finally(() => { settled = true })
     let waiting = 0
+    // eslint-disable-next-line no-unmodified-loop-condition -- the takeover's promise sets it
     for (let i = 0; i < 200 && !settled && waiting === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 25))
       waiting = (await sql`SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.query LIKE '%cluster_lease%'`)[0].n
