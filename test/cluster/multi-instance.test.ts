@@ -17,9 +17,12 @@ import { waitFor } from '../fixtures/wait.js'
 import { receiver } from '../fixtures/notifier.js'
 import { TEST_DATABASE_URL, tempSchema } from '../fixtures/postgres-engine.js'
 
-t.setTimeout(PROCESS_TEST_TIMEOUT_MS)
+t.setTimeout(PROCESS_TEST_TIMEOUT_MS * 2)
 
 const LEASE_MS = 3000
+/** generous waits: the machine running the suite may be loaded */
+const START_WAIT_MS = 240_000
+const WAIT_MS = 60_000
 const auth = 'Basic ' + Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')
 const admin = { authorization: auth, 'content-type': 'application/json' }
 
@@ -100,9 +103,9 @@ t.test('three instances: one leader, failover on SIGKILL, alerts exactly once, s
   })
   const servers: RunningServer[] = []
   t.teardown(() => { for (const s of servers) s.child.kill('SIGKILL') })
-  // the first migrates; the other two start together and find every migration applied
-  servers.push(await startServer(env('a')))
-  servers.push(...await Promise.all([startServer(env('b')), startServer(env('c'))]))
+  // one after the other (each start transpiles the sources: on a loaded machine that takes long); the
+  // first migrates, the others find every migration applied
+  for (const name of ['a', 'b', 'c']) servers.push(await startServer(env(name), START_WAIT_MS))
 
   // one leader among the three
   const roles = async () => Promise.all(servers.map(async (s) => s.child.exitCode === null && s.child.signalCode === null ? await ready(s) : null))
@@ -110,7 +113,7 @@ t.test('three instances: one leader, failover on SIGKILL, alerts exactly once, s
     const r = await roles()
     const leaders = r.filter((x) => x?.role === 'leader')
     return r.every((x) => x !== null) && leaders.length === 1 ? r : null
-  }, { timeoutMs: 30_000, intervalMs: 100, message: 'exactly one leader among three ready instances' })
+  }, { timeoutMs: WAIT_MS, intervalMs: 100, message: 'exactly one leader among three ready instances' })
   const leaderIndex = first.findIndex((x) => x?.role === 'leader')
   const leader = servers[leaderIndex]
   const followers = servers.filter((_, i) => i !== leaderIndex)
@@ -126,18 +129,18 @@ t.test('three instances: one leader, failover on SIGKILL, alerts exactly once, s
   await new Promise((resolve) => setTimeout(resolve, 300)) // the stream connects (a later event would be replayed from its position anyway)
   const posted = await json(`${followers[0].url}/events`, { method: 'POST', body: { type: 'cluster.hello', payload: { from: 'follower 0' } } })
   t.equal(posted.status, 201)
-  const seen = await waitFor(() => onFollower.find((e) => e.data.id === posted.body.id), { timeoutMs: 10_000, message: 'the event on the other instance\'s stream' })
+  const seen = await waitFor(() => onFollower.find((e) => e.data.id === posted.body.id), { timeoutMs: WAIT_MS, message: 'the event on the other instance\'s stream' })
   t.equal(seen.type, 'cluster.hello', 'the event posted to one instance is streamed by another')
 
   // a channel created through one instance is known to the others (a test send through another finds it)
   const created = await json(`${followers[0].url}/notifications/channels`, { method: 'POST', body: { id: 'spare', type: 'webhook', url: hook.url } })
   t.equal(created.status, 201)
-  await waitFor(async () => (await json(`${followers[1].url}/notifications/channels/spare`)).status === 200, { timeoutMs: 10_000, message: 'the channel on another instance' })
-  await waitFor(async () => (await json(`${leader.url}/notifications/channels/spare`)).status === 200, { timeoutMs: 10_000, message: 'the channel on the leader' })
+  await waitFor(async () => (await json(`${followers[1].url}/notifications/channels/spare`)).status === 200, { timeoutMs: WAIT_MS, message: 'the channel on another instance' })
+  await waitFor(async () => (await json(`${leader.url}/notifications/channels/spare`)).status === 200, { timeoutMs: WAIT_MS, message: 'the channel on the leader' })
   t.pass('a channel created through one instance is served by the others')
   const removed = await json(`${followers[1].url}/notifications/channels/spare`, { method: 'DELETE' })
   t.equal(removed.status, 204)
-  await waitFor(async () => (await json(`${followers[0].url}/notifications/channels/spare`)).status === 404, { timeoutMs: 10_000, message: 'the channel gone on the instance that created it' })
+  await waitFor(async () => (await json(`${followers[0].url}/notifications/channels/spare`)).status === 404, { timeoutMs: WAIT_MS, message: 'the channel gone on the instance that created it' })
 
   // events acknowledged by any instance, the leader included, while it is killed
   const acked = new Set<string>()
@@ -155,7 +158,7 @@ t.test('three instances: one leader, failover on SIGKILL, alerts exactly once, s
 
   // alpha goes down: the leader raises the alert; the receiver refuses it, the retry waits in the outbox
   alpha.state.up = false
-  await waitFor(() => hook.attempts() >= 1, { timeoutMs: 20_000, message: 'a first (refused) delivery attempt' })
+  await waitFor(() => hook.attempts() >= 1, { timeoutMs: WAIT_MS, message: 'a first (refused) delivery attempt' })
   const before = await leaseRow(schema)
   leader.child.kill('SIGKILL')
   const killedAt = performance.now()
@@ -164,7 +167,7 @@ t.test('three instances: one leader, failover on SIGKILL, alerts exactly once, s
   const after = await waitFor(async () => {
     const r = await Promise.all(followers.map(ready))
     return r.some((x) => x?.role === 'leader') ? r : null
-  }, { timeoutMs: 30_000, intervalMs: 50, message: 'a survivor to take over' })
+  }, { timeoutMs: WAIT_MS, intervalMs: 50, message: 'a survivor to take over' })
   const failoverMs = Math.round(performance.now() - killedAt)
   const newLeader = followers[after.findIndex((x) => x?.role === 'leader')]
   const newToken = after.find((x) => x?.role === 'leader')!.leaderToken!
@@ -177,18 +180,18 @@ t.test('three instances: one leader, failover on SIGKILL, alerts exactly once, s
   // the receiver now accepts: the pending firing is delivered by the new leader
   gate.accept = true
   const noticesOf = () => hook.got.flatMap((m) => (m.body.alerts as Array<{ service: string, notice: string }>).map((a) => `${a.service}:${a.notice}`))
-  await waitFor(() => noticesOf().includes('alpha:firing'), { timeoutMs: 20_000, message: 'alpha firing delivered' })
+  await waitFor(() => noticesOf().includes('alpha:firing'), { timeoutMs: WAIT_MS, message: 'alpha firing delivered' })
   alpha.state.up = true
-  await waitFor(() => noticesOf().includes('alpha:resolved'), { timeoutMs: 20_000, message: 'alpha resolved delivered' })
+  await waitFor(() => noticesOf().includes('alpha:resolved'), { timeoutMs: WAIT_MS, message: 'alpha resolved delivered' })
   beta.state.up = false
-  await waitFor(() => noticesOf().includes('beta:firing'), { timeoutMs: 20_000, message: 'beta firing delivered' })
+  await waitFor(() => noticesOf().includes('beta:firing'), { timeoutMs: WAIT_MS, message: 'beta firing delivered' })
   beta.state.up = true
-  await waitFor(() => noticesOf().includes('beta:resolved'), { timeoutMs: 20_000, message: 'beta resolved delivered' })
+  await waitFor(() => noticesOf().includes('beta:resolved'), { timeoutMs: WAIT_MS, message: 'beta resolved delivered' })
 
   posting = false
   await Promise.all(posters)
   // nothing left to send: then nothing more can reach the receiver
-  await waitFor(async () => (await pendingMessages(schema)) === 0, { timeoutMs: 20_000, message: 'the outbox to drain' })
+  await waitFor(async () => (await pendingMessages(schema)) === 0, { timeoutMs: WAIT_MS, message: 'the outbox to drain' })
   const notices = noticesOf().sort()
   t.same(notices, ['alpha:firing', 'alpha:resolved', 'beta:firing', 'beta:resolved'], 'each alert and each resolution arrived exactly once')
 
