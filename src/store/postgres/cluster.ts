@@ -116,6 +116,11 @@ export interface LeaseStore {
 export function openLeaseStore ({ sql }: PgContext): LeaseStore {
   return {
     async acquire (holder, ttlMs) {
+      // a running lease of another holder: answered without touching the row (the upsert below locks it
+      // even when it changes nothing, and the leader's fenced writes hold share locks on it)
+      const held = await guarded(() => sql<Array<{ n: number }>>`
+        SELECT 1 AS n FROM cluster_lease WHERE name = ${LEADER_LEASE} AND holder <> ${holder} AND expires_at >= mcp_now_ms()`)
+      if (held.length > 0) return null
       const rows = await guarded(() => sql<Array<{ token: number }>>`
         INSERT INTO cluster_lease AS l (name, holder, token, expires_at, acquired_at)
         VALUES (${LEADER_LEASE}, ${holder}, 1, mcp_now_ms() + ${ttlMs}, mcp_now_ms())
