@@ -67,7 +67,8 @@ export async function openAlertEngine (o: AlertEngineOptions) {
   const open = new Map<string, AlertRecord>()
   const keyOf = (a: Pick<AlertRecord, 'ruleId' | 'service'>) => `${a.ruleId}\u0000${a.service ?? '*'}`
   for (const a of await store.openAlerts()) open.set(keyOf(a), a)
-  let closed = false
+  // follows transitions only between start() and stop(): on the leader
+  let closed = true
   let unsubscribe = () => {}
 
   function activeSilence (service: string, tags: readonly string[], now: number): SilenceT | undefined {
@@ -212,6 +213,12 @@ export async function openAlertEngine (o: AlertEngineOptions) {
   return {
     start () { closed = false; unsubscribe(); unsubscribe = bus.subscribe('service.transition', followTransition) },
     stop () { closed = true; unsubscribe() },
+    /** Takes up an alert another instance changed (an acknowledgement through a follower). */
+    async refresh (id: string) {
+      const a = await store.getAlert(id)
+      const key = a && keyOf(a)
+      if (a && key && open.get(key)?.id === id && a.resolvedAt === null) open.set(key, a)
+    },
     /** Re-reads the last service states and the firing alerts: another instance led meanwhile. */
     async reload () {
       const [states, alerts] = await Promise.all([store.serviceStates(), store.openAlerts()])
@@ -233,13 +240,15 @@ export async function openAlertEngine (o: AlertEngineOptions) {
         return alertView(a)
       },
       async acknowledge (id: string, by: string, comment: string | null) {
-        const current = [...open.values()].find((a) => a.id === id)
+        // an instance that does not lead keeps no firing alerts in memory: the stored one is current
+        const stored = closed ? await store.getAlert(id) : undefined
+        const current = closed ? (stored && stored.resolvedAt === null ? stored : undefined) : [...open.values()].find((a) => a.id === id)
         if (!current) {
           if (await store.getAlert(id)) throw conflict(`alert ${id} is resolved`)
           throw notFound(`no alert with id ${id}`)
         }
         const acked = acknowledgeAlert(current, by, comment, Date.now())
-        open.set(keyOf(acked), acked)
+        if (!closed) open.set(keyOf(acked), acked)
         await writes.track(store.record({ alerts: [acked] }))
         bus.publish('alert.changed', { alert: acked, status: alertStatus(acked), notice: null })
         return alertView(acked)

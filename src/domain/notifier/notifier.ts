@@ -110,6 +110,8 @@ export async function createNotifier (opts: NotifierOptions) {
       const catalogues = { channel: channels, rule: rules, maintenance, silence: silences } as const
       for (const [k, c] of Object.entries(catalogues)) if (kind === undefined || kind === k) await c.sync()
     },
+    /** Takes up an alert another instance changed. */
+    refreshAlert: (id: string) => engine.refresh(id),
     inMaintenance: engine.inMaintenance,
     deliveryStatus,
     settings,

@@ -8,7 +8,7 @@ import { createLeadership, type Role } from '../../domain/cluster/leadership.js'
 import { CHANGES_CHANNEL, STREAM_CHANNEL, openLeaseStore } from '../../store/postgres/cluster.js'
 import type { PostgresStore } from '../../store/postgres/postgres-store.js'
 
-export interface ChangeNotice { area: 'health' | 'notifier', kind?: string, id: string }
+export interface ChangeNotice { area: 'health' | 'notifier' | 'alert', kind?: string, id: string }
 interface StreamNotice { kind: string, from: number, to: number }
 type Lead = (token: number, reload: boolean) => Promise<void> | void
 

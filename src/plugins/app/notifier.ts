@@ -58,6 +58,7 @@ export default fp(async (app) => {
   app.cluster.onFollow(() => notifier.lead(false))
   const unChange = app.cluster.onChange((c) => {
     if (c.area === 'notifier') notifier.sync(c.kind).catch((err) => app.log.warn({ err }, 'notifier: taking up stored definitions failed'))
+    if (c.area === 'alert' && app.cluster.isLeader()) notifier.refreshAlert(c.id).catch((err) => app.log.warn({ err }, 'notifier: taking up a changed alert failed'))
   })
   const delivery = notifier.deliveryStatus()
   if (!delivery.delivering) app.log.warn({ undeliveredRules: delivery.undeliveredRules }, delivery.message)

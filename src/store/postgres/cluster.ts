@@ -11,7 +11,7 @@ import { guarded } from './errors.js'
 
 /** the lease every instance competes for */
 export const LEADER_LEASE = 'leader'
-/** channel of definition changes (services, channels, rules, silences, maintenance): {area, kind?, id} */
+/** channel of definition changes (services, channels, rules, silences, maintenance) and of alerts changed by a follower: {area, kind?, id} */
 export const CHANGES_CHANNEL = 'mcp_changes'
 /** channel of new stream rows: {kind, from, to} (seqs, inclusive) */
 export const STREAM_CHANNEL = 'mcp_stream'
@@ -61,7 +61,12 @@ DECLARE
   r RECORD;
 BEGIN
   IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
-  IF TG_TABLE_NAME = 'health_services' THEN
+  IF TG_TABLE_NAME = 'notifier_alerts' THEN
+    -- an alert changed by an instance that does not lead (an acknowledgement): the leader takes it up
+    IF coalesce(current_setting('mcp.fence', true), '') = '' THEN
+      PERFORM pg_notify('${CHANGES_CHANNEL}', json_build_object('area', 'alert', 'id', r.id)::text);
+    END IF;
+  ELSIF TG_TABLE_NAME = 'health_services' THEN
     PERFORM pg_notify('${CHANGES_CHANNEL}', json_build_object('area', 'health', 'id', r.name)::text);
   ELSE
     PERFORM pg_notify('${CHANGES_CHANNEL}', json_build_object('area', 'notifier', 'kind', r.kind, 'id', r.id)::text);
@@ -87,6 +92,9 @@ DO $$ BEGIN
   END IF;
   IF to_regclass('notifier_definitions') IS NOT NULL THEN
     CREATE TRIGGER notifier_definitions_changed AFTER INSERT OR UPDATE OR DELETE ON notifier_definitions FOR EACH ROW EXECUTE FUNCTION mcp_notify_change();
+  END IF;
+  IF to_regclass('notifier_alerts') IS NOT NULL THEN
+    CREATE TRIGGER notifier_alerts_changed AFTER UPDATE ON notifier_alerts FOR EACH ROW EXECUTE FUNCTION mcp_notify_change();
   END IF;
   IF to_regclass('events') IS NOT NULL THEN
     CREATE TRIGGER events_streamed AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION mcp_notify_stream('event');
