@@ -24,7 +24,7 @@ const LEASE_MS = 3000
 const START_WAIT_MS = 240_000
 const WAIT_MS = 60_000
 const auth = 'Basic ' + Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')
-const admin = { authorization: auth, 'content-type': 'application/json' }
+const admin = { authorization: auth }
 
 /** A probe target on 127.0.0.1 that answers 200 while up and 503 while down. */
 async function target (tt: typeof t) {
@@ -36,7 +36,8 @@ async function target (tt: typeof t) {
 }
 
 async function json (url: string, init: { method?: string, body?: unknown } = {}) {
-  const res = await request(url, { method: (init.method ?? 'GET') as 'GET', headers: admin, body: init.body === undefined ? undefined : JSON.stringify(init.body) })
+  const headers = init.body === undefined ? admin : { ...admin, 'content-type': 'application/json' }
+  const res = await request(url, { method: (init.method ?? 'GET') as 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) })
   const text = await res.body.text()
   return { status: res.statusCode, body: text ? JSON.parse(text) : null }
 }
