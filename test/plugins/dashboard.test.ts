@@ -39,7 +39,7 @@ async function dashboard () {
   await post('/services', { name: 'order', url: `${targets.base}/toggle`, tags: ['shop', 'core'], ...fast })
 
   const browser = await launchChromium(t)
-  const context = await browser.newContext({ httpCredentials: { username: ADMIN_USER, password: ADMIN_PASSWORD }, viewport: { width: 1280, height: 800 } })
+  const context = await browser.newContext({ locale: 'en-US', httpCredentials: { username: ADMIN_USER, password: ADMIN_PASSWORD }, viewport: { width: 1280, height: 800 } })
   t.teardown(() => context.close())
   const page: Page = await context.newPage()
   const pageErrors: string[] = []
@@ -48,7 +48,7 @@ async function dashboard () {
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`) })
 
   t.test('a wrong password or none is refused; the admin gets the fleet', STEP, async (t) => {
-    const wrong = await browser.newContext({ httpCredentials: { username: ADMIN_USER, password: 'wrong-password' } })
+    const wrong = await browser.newContext({ locale: 'en-US', httpCredentials: { username: ADMIN_USER, password: 'wrong-password' } })
     const p = await wrong.newPage()
     const res401 = await p.goto(`${base}/`)
     t.equal(res401?.status(), 401, 'wrong password')
@@ -91,7 +91,7 @@ async function dashboard () {
     await page.click('#svc-order h3 a')
     await page.waitForSelector('#svc-chart .uplot')
     t.match(await page.locator('#svc-badge').textContent(), /Down/)
-    t.match(await page.locator('#svc-info').textContent(), /Current incident: down/)
+    t.match(await page.locator('#svc-info').textContent(), /Current incident: Down/)
     t.match(await page.locator('#svc-uptime').textContent(), /24h/)
     t.ok(await page.locator('#svc-checks tbody tr').count() > 0, 'recent checks listed')
     await shot('service')
@@ -171,7 +171,7 @@ async function dashboard () {
   })
 
   t.test('on a phone-sized screen the fleet is one column and keyboard reachable', STEP, async (t) => {
-    const phone = await browser.newContext({ httpCredentials: { username: ADMIN_USER, password: ADMIN_PASSWORD }, viewport: { width: 390, height: 800 } })
+    const phone = await browser.newContext({ locale: 'en-US', httpCredentials: { username: ADMIN_USER, password: ADMIN_PASSWORD }, viewport: { width: 390, height: 800 } })
     const p = await phone.newPage()
     await p.goto(`${base}/#/fleet`)
     await p.waitForSelector('#fleet-grid[data-rendered-count="3"]')
