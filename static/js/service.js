@@ -1,8 +1,16 @@
 // Service view: state, uptime windows, a latency chart (uPlot), incidents and recent checks.
 import uPlot from '/vendor/uplot/uPlot.esm.js'
 import { api, debounce, esc, fmtAgo, fmtMs, fmtNumber, fmtRatio, fmtTime, onLive, stateBadge, STATES, t } from './lib.js'
+import { locale } from './i18n.js'
 
 const VERDICT_TEXT = { up: 'up', degraded: 'degraded', down: 'down' }
+const axisFormats = {
+  seconds: new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', second: '2-digit' }),
+  minutes: new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }),
+  days: new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric' }),
+}
+/** a tick of the time axis (x in seconds), as precise as the ticks' spacing (incr, in seconds) needs */
+const axisTime = (x, incr) => axisFormats[incr < 60 ? 'seconds' : incr < 86400 ? 'minutes' : 'days'].format(x * 1000)
 const stateLabel = (state) => STATES[state]?.label ?? state
 
 function chartData (checks) {
@@ -63,9 +71,10 @@ export async function mount (el, { path }) {
         width: Math.max(chartEl.clientWidth, 280),
         height: 240,
         scales: { x: { time: true } },
-        axes: [{}, { label: 'ms', size: 60 }],
+        // the time axis and the legend's time in the page's locale (uPlot's own formats are English)
+        axes: [{ values: (_, splits, _i, _space, incr) => splits.map((x) => axisTime(x, incr)) }, { label: 'ms', size: 60 }],
         series: [
-          {},
+          { label: t('service.time'), value: (_, x) => x === null ? '—' : fmtTime(x * 1000) },
           { label: t('service.chartUp'), stroke: '#2b6cb0', width: 1.5, spanGaps: false, value: (_, v) => fmtMs(v) },
           { label: t('service.chartDown'), stroke: '#c53030', width: 0, points: { show: true, size: 6, fill: '#c53030' }, value: (_, v) => fmtMs(v) },
         ],

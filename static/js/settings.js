@@ -8,6 +8,9 @@ const hourFromNow = () => new Date(Date.now() + 3_600_000).toISOString()
 const without = (obj, keys) => Object.fromEntries(Object.entries(obj).filter(([k, v]) => !keys.includes(k) && v !== null))
 const list = (v) => Array.isArray(v) && v.length ? v.map(esc).join(', ') : '—'
 
+// a rule's kind is API data; the table shows its label
+const RULE_KINDS = { service: t('settings.kind.service'), aggregate: t('settings.kind.aggregate') }
+
 const RESOURCES = [
   {
     key: 'services',
@@ -42,7 +45,7 @@ const RESOURCES = [
     path: '/notifications/rules',
     idOf: (r) => r.id,
     readOnly: (r) => r.source === 'config',
-    cols: [[t('settings.id'), (r) => esc(r.id)], [t('settings.kind'), (r) => esc(r.kind ?? 'service')], [t('settings.servicesTags'), (r) => `${list(r.services)} / ${list(r.tags)}`], [t('settings.channelsCol'), (r) => list(r.channels)]],
+    cols: [[t('settings.id'), (r) => esc(r.id)], [t('settings.kind'), (r) => esc(RULE_KINDS[r.kind ?? 'service'] ?? r.kind)], [t('settings.servicesTags'), (r) => `${list(r.services)} / ${list(r.tags)}`], [t('settings.channelsCol'), (r) => list(r.channels)]],
     template: () => ({ id: 'new-rule', channels: [], severities: ['critical', 'warning'] }),
     editable: async (r) => without(r, ['source']),
   },
@@ -55,7 +58,7 @@ const RESOURCES = [
     idOf: (s) => s.id,
     readOnly: () => false,
     cols: [[t('settings.servicesTags'), (s) => `${list(s.services)} / ${list(s.tags)}`], [t('settings.until'), (s) => esc(fmtTime(s.endsAt))], [t('settings.active'), (s) => s.active ? `<strong>${t('common.yes')}</strong>` : t('common.no')], [t('settings.comment'), (s) => `${esc(s.comment)} <span class="muted">— ${esc(s.author)}</span>`]],
-    template: () => ({ services: [], tags: [], endsAt: hourFromNow(), comment: 'deploying' }),
+    template: () => ({ services: [], tags: [], endsAt: hourFromNow(), comment: t('settings.templateComment') }),
     editable: async (s) => without(s, ['id', 'author', 'createdAt', 'active']),
   },
   {
