@@ -5,12 +5,13 @@ import { locale } from './i18n.js'
 
 const VERDICT_TEXT = { up: 'up', degraded: 'degraded', down: 'down' }
 const axisFormats = {
+  fraction: new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 1 }),
   seconds: new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', second: '2-digit' }),
   minutes: new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }),
   days: new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric' }),
 }
 /** a tick of the time axis (x in seconds), as precise as the ticks' spacing (incr, in seconds) needs */
-const axisTime = (x, incr) => axisFormats[incr < 60 ? 'seconds' : incr < 86400 ? 'minutes' : 'days'].format(x * 1000)
+const axisTime = (x, incr) => axisFormats[incr < 1 ? 'fraction' : incr < 60 ? 'seconds' : incr < 86400 ? 'minutes' : 'days'].format(x * 1000)
 const stateLabel = (state) => STATES[state]?.label ?? state
 
 function chartData (checks) {

@@ -12,7 +12,7 @@ export default {
   'nav.context': 'Contexto',
   'nav.settings': 'Configuración',
   'nav.api': 'API',
-  'nav.firing': { one: '{count} activa', other: '{count} activas' },
+  'nav.firing': { one: '{count} disparada', other: '{count} disparadas' },
   'lang.label': 'Idioma',
   'live.connecting': 'Conectando…',
   'live.open': 'En vivo',
@@ -101,7 +101,7 @@ export default {
   'service.chartUp': 'latencia (operativo/degradado)',
   'service.chartDown': 'latencia (caído)',
 
-  'alerts.status.firing': 'Activa',
+  'alerts.status.firing': 'Disparada',
   'alerts.status.acknowledged': 'Reconocida',
   'alerts.status.suppressed': 'Suprimida (dependencia caída)',
   'alerts.status.silenced': 'Silenciada',
