@@ -5,11 +5,9 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { pathToFileURL, fileURLToPath } from 'node:url'
-import type { AddressInfo } from 'node:net'
 import type { Browser, Page } from 'playwright-core'
-import { build, adminHeaders, ADMIN_USER, ADMIN_PASSWORD } from '../helper.js'
-import { startTargets } from '../fixtures/targets.js'
-import { receiver } from '../fixtures/notifier.js'
+import { adminHeaders, ADMIN_USER, ADMIN_PASSWORD } from '../helper.js'
+import { dashboardHub, FAST_CHECKS } from '../fixtures/dashboard-hub.js'
 import { waitFor } from '../fixtures/wait.js'
 import { launchChromium, chromiumMissing, ARTIFACTS } from '../fixtures/browser.js'
 
@@ -76,18 +74,9 @@ if (missing) t.plan(0, missing)
 else await languages()
 
 async function languages () {
-  const { app } = await build(t, { notifierGroupWindowMs: 30, notifierTickMs: 20, notifierRepeatIntervalMs: 0 })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-  const targets = await startTargets(t)
-  const hook = await receiver(t)
-  const post = async (url: string, payload: unknown) => {
-    const res = await app.inject({ method: 'POST', url, headers: adminHeaders, payload: payload as object })
-    if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
-    return res.json()
-  }
+  const { app, base, targets, hook, post } = await dashboardHub(t, { notifierGroupWindowMs: 30, notifierTickMs: 20, notifierRepeatIntervalMs: 0 })
   // data without English words of the catalogue, so that any English in a Spanish page is the page's own
-  const fast = { interval: 1000, timeout: 500, failureThreshold: 1, successThreshold: 1 }
+  const fast = FAST_CHECKS
   await post('/notifications/channels', { id: 'guardia', type: 'webhook', url: hook.url })
   await post('/notifications/rules', { id: 'todo', channels: ['guardia'] })
   await post('/services', { name: 'auth', url: `${targets.base}/ok`, tags: ['tienda'], ...fast })

@@ -2,11 +2,9 @@
 // go down live (no reload), acknowledge its alert, filter events, verify the audit trail.
 import t from 'tap'
 import { join } from 'node:path'
-import type { AddressInfo } from 'node:net'
 import type { Page } from 'playwright-core'
-import { build, adminHeaders, ADMIN_USER, ADMIN_PASSWORD } from '../helper.js'
-import { startTargets } from '../fixtures/targets.js'
-import { receiver } from '../fixtures/notifier.js'
+import { adminHeaders, ADMIN_USER, ADMIN_PASSWORD } from '../helper.js'
+import { dashboardHub, FAST_CHECKS } from '../fixtures/dashboard-hub.js'
 import { waitFor } from '../fixtures/wait.js'
 import { launchChromium, chromiumMissing, ARTIFACTS } from '../fixtures/browser.js'
 
@@ -18,20 +16,10 @@ if (missing) t.plan(0, missing)
 else await dashboard()
 
 async function dashboard () {
-  const { app } = await build(t, {
+  const { app, base, targets, hook, post } = await dashboardHub(t, {
     notifierGroupWindowMs: 30, notifierTickMs: 20, notifierRetryBaseMs: 40, notifierRetryMaxDelayMs: 200, notifierRepeatIntervalMs: 0,
   })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-  const targets = await startTargets(t)
-  const hook = await receiver(t)
-
-  const post = async (url: string, payload: unknown) => {
-    const res = await app.inject({ method: 'POST', url, headers: adminHeaders, payload: payload as object })
-    if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
-    return res.json()
-  }
-  const fast = { interval: 1000, timeout: 500, failureThreshold: 1, successThreshold: 1 }
+  const fast = FAST_CHECKS
   await post('/notifications/channels', { id: 'ops', type: 'webhook', url: hook.url })
   await post('/notifications/rules', { id: 'everything', channels: ['ops'] })
   await post('/services', { name: 'auth', url: `${targets.base}/ok`, tags: ['core'], ...fast })
