@@ -2,6 +2,7 @@
 // Each view module exports mount(el, {path, query}) and returns a function that unmounts it.
 import { api, debounce, onLive, showError, startLive } from './lib.js'
 import * as fleet from './fleet.js'
+import { LANGUAGES, lang, setLanguage, t, translatePage } from './i18n.js'
 
 const views = {
   fleet: async () => fleet,
@@ -49,7 +50,7 @@ const refreshAlertCount = debounce(async () => {
     const active = await api('/alerts?state=active&limit=1000')
     const firing = active.filter((a) => a.status === 'firing').length
     alertCount.hidden = firing === 0
-    alertCount.textContent = `${firing} firing`
+    alertCount.textContent = t('nav.firing', { count: firing })
   } catch { /* the nav badge is a hint; the Alerts view reports errors */ }
 }, 500)
 
@@ -57,6 +58,15 @@ window.addEventListener('hashchange', () => {
   route()
   // move focus to the new content so keyboard and screen-reader users land on it
   main.focus({ preventScroll: true })
+})
+// the page's static texts in its language, and the header's language switch (the choice is kept)
+translatePage()
+const langSelect = document.getElementById('lang')
+langSelect.innerHTML = Object.entries(LANGUAGES).map(([code, name]) => `<option value="${code}" lang="${code}">${name}</option>`).join('')
+langSelect.value = lang
+langSelect.addEventListener('change', () => {
+  setLanguage(langSelect.value)
+  location.reload()
 })
 startLive()
 onLive('alert', refreshAlertCount)
