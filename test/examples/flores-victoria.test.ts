@@ -71,7 +71,7 @@ t.test('the fleet: a failure, its suppressed dependants, the resolution', async 
 
   const allUp = Object.fromEntries(SHOP.map((s) => [s, 'up']))
   await until(allUp, 'the five services up')
-  t.match((await get('/services/order')).definition, { dependsOn: ['auth', 'product'], tags: ['checkout', 'flores-victoria'], source: 'file', readOnly: true })
+  t.match(await get('/services/order'), { status: { source: 'file', readOnly: true }, definition: { dependsOn: ['auth', 'product'], tags: ['checkout', 'flores-victoria'] } })
 
   // the stand-ins' events reach the hub (queued by the kit until the hub was up)
   for (const source of SHOP) {
