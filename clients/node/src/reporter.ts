@@ -161,6 +161,8 @@ export function createReporter (opts: ReporterOptions) {
   /** Sends everything queued now (a hub-requested Retry-After still holds); resolves once the queue is
    * empty or after timeoutMs (default 10 s), whichever comes first. Never rejects. */
   async function flush (timeoutMs = 10_000): Promise<FlushResult> {
+    // once closed nothing is sent any more: what is left stays undelivered
+    if (closed) return { drained: queue.length === 0, stats: snapshot() }
     const deadline = Date.now() + timeoutMs
     while (queue.length > 0 && Date.now() < deadline) {
       if (Date.now() >= hubWaitUntil) wake?.()

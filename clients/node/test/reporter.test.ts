@@ -106,6 +106,7 @@ t.test('refusals are final: invalid events and a missing token are counted, logg
 })
 
 t.test('close() flushes, then drops later reports; a bounded flush gives up on a hub that stays down', async (t) => {
+  t.setTimeout(45_000) // a flush after close that waited its whole minute would fail here
   const hub = await startHub(t)
   const reporter = createReporter({ url: hub.url, source: 'order', logger: recordingLogger(), flushIntervalMs: 60_000 })
   reporter.report({ type: 'order.shipped' })
@@ -119,6 +120,7 @@ t.test('close() flushes, then drops later reports; a bounded flush gives up on a
   down.report({ type: 'order.created' })
   const gaveUp = await down.close(300)
   t.match(gaveUp, { drained: false, stats: { queued: 1, sent: 0 } })
+  t.match(await down.flush(60_000), { drained: false, stats: { queued: 1 } }, 'a flush after close answers at once')
 })
 
 t.test('Retry-After in seconds or as an HTTP date', async (t) => {
