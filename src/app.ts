@@ -15,6 +15,7 @@ import sensible from './plugins/external/sensible.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
 import rateLimit from './plugins/external/rate-limit.js'
+import redisPlugin from './plugins/app/redis.js'
 import swagger from './plugins/external/swagger.js'
 import configPlugin from './plugins/app/config.js'
 import outboundPlugin from './plugins/app/outbound.js'
@@ -62,8 +63,9 @@ import { notifierSchemas } from './schemas/notifier.js'
  * transitions). A dependency on a later stage, or on nothing listed, stops the start.
  */
 const STAGES = [
-  // the validated config, which every plugin reads, and the outbound guard probes and channels share
-  [configPlugin, outboundPlugin],
+  // the validated config, which every plugin reads, the outbound guard probes and channels share, and
+  // the Redis connection (when configured) that rate limits and login counters share between instances
+  [configPlugin, outboundPlugin, redisPlugin],
   // ecosystem plugins (thin wrappers in plugins/external); swagger collects every route registered after it
   [sensible, helmet, cors, rateLimit, swagger],
   // ours, each decorating the app with one object

@@ -10,8 +10,8 @@ import { TS_LOADER, loaderEnv } from './server-process.js'
 
 const HEALTHCHECK = fileURLToPath(new URL('../src/healthcheck.ts', import.meta.url))
 
-function runCheck (env: Record<string, string>): Promise<{ code: number | null, stderr: string }> {
-  const child = spawn(process.execPath, [...TS_LOADER, HEALTHCHECK], { env: { ...loaderEnv(), PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+function runCheck (env: Record<string, string>, args: string[] = []): Promise<{ code: number | null, stderr: string }> {
+  const child = spawn(process.execPath, [...TS_LOADER, HEALTHCHECK, ...args], { env: { ...loaderEnv(), PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (d) => { stderr += d })
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })))
@@ -32,6 +32,15 @@ t.test('http on MCP_PORT: healthy; a port with nothing on it: unhealthy', async 
   const down = await runCheck({ MCP_PORT: port })
   t.equal(down.code, 1)
   t.match(down.stderr, new RegExp(`http://127.0.0.1:${port}/health`))
+})
+
+t.test('a path argument checks that path instead (/ready for a replica behind a balancer)', async (t) => {
+  const { app, port } = await listening(t)
+  t.equal((await runCheck({ MCP_PORT: port }, ['/ready'])).code, 0, '/ready answers 200')
+  t.equal((await runCheck({ MCP_PORT: port }, ['/no-such-path'])).code, 1, 'a path answering 404 is unhealthy: the argument is used')
+  t.equal((await runCheck({ MCP_PORT: port }, ['not a path'])).code, 0, 'an argument that is not a path falls back to /health')
+  await app.close()
+  t.match((await runCheck({ MCP_PORT: port }, ['/ready'])).stderr, new RegExp(`http://127.0.0.1:${port}/ready`))
 })
 
 t.test('https when MCP_TLS_CERT is set', async (t) => {

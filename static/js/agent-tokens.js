@@ -1,48 +1,50 @@
 // An agent's MCP tokens, in the Context view: list them, mint one (its text shown once, with what an
 // MCP client needs to use it) and revoke one, through /context/agents/:id/tokens.
-import { api, esc, fmtAgo, fmtTime, showError, toast } from './lib.js'
+import { api, esc, fmtAgo, fmtTime, showError, t, toast } from './lib.js'
 
 // The scopes a token may carry, as the hub defines them in src/domain/mcp/scopes.ts (the dashboard's
 // MCP test checks that the two lists agree).
 export const SCOPES = [
-  ['read', 'read services, checks, incidents, events, the audit trail, alerts, the registry and metrics'],
-  ['events:write', 'record events'],
-  ['audit:write', 'write entries to the audit trail (as the agent)'],
-  ['context:write', 'register models, change agent statuses, create and update tasks'],
-  ['alerts:ack', 'acknowledge alerts'],
-  ['services:write', 'pause and resume the probing of a service (adding probe targets stays with the admin)'],
+  ['read', t('tokens.scope.read')],
+  ['events:write', t('tokens.scope.eventsWrite')],
+  ['audit:write', t('tokens.scope.auditWrite')],
+  ['context:write', t('tokens.scope.contextWrite')],
+  ['alerts:ack', t('tokens.scope.alertsAck')],
+  ['services:write', t('tokens.scope.servicesWrite')],
 ]
 
 const PATH = (agentId) => `/context/agents/${encodeURIComponent(agentId)}/tokens`
 
 /** active, revoked or expired, in words (the pill's colour is a hint only) */
-export function tokenState (t, now = Date.now()) {
-  if (t.revokedAt) return 'revoked'
-  if (t.expiresAt && Date.parse(t.expiresAt) <= now) return 'expired'
+const STATE_TEXT = { active: t('tokens.state.active'), revoked: t('tokens.state.revoked'), expired: t('tokens.state.expired') }
+
+export function tokenState (tok, now = Date.now()) {
+  if (tok.revokedAt) return 'revoked'
+  if (tok.expiresAt && Date.parse(tok.expiresAt) <= now) return 'expired'
   return 'active'
 }
 
-function rowHtml (t) {
-  const state = tokenState(t)
-  return `<tr data-token="${esc(t.id)}"><td>${esc(t.name)} <span class="muted">(<code>${esc(t.id)}</code>)</span></td>` +
-    `<td>${t.scopes.map((s) => `<code>${esc(s)}</code>`).join(', ')}</td>` +
-    `<td>${esc(fmtTime(t.createdAt))} <span class="muted">by ${esc(t.createdBy)}</span></td>` +
-    `<td>${t.expiresAt ? esc(fmtTime(t.expiresAt)) : 'never'}</td>` +
-    `<td>${t.lastUsedAt ? esc(fmtAgo(t.lastUsedAt)) : 'never'}</td>` +
-    `<td><span class="pill tok-${state}">${state}</span>${t.revokedAt ? ` ${esc(fmtTime(t.revokedAt))}` : ''}</td>` +
-    `<td class="actions">${t.revokedAt ? '' : `<button type="button" class="danger" data-revoke="${esc(t.id)}" aria-label="Revoke token ${esc(t.name)}">Revoke</button>`}</td></tr>`
+function rowHtml (tok) {
+  const state = tokenState(tok)
+  return `<tr data-token="${esc(tok.id)}"><td>${esc(tok.name)} <span class="muted">(<code>${esc(tok.id)}</code>)</span></td>` +
+    `<td>${tok.scopes.map((s) => `<code>${esc(s)}</code>`).join(', ')}</td>` +
+    `<td>${esc(fmtTime(tok.createdAt))} <span class="muted">${esc(t('tokens.by', { who: tok.createdBy }))}</span></td>` +
+    `<td>${tok.expiresAt ? esc(fmtTime(tok.expiresAt)) : t('tokens.never')}</td>` +
+    `<td>${tok.lastUsedAt ? esc(fmtAgo(tok.lastUsedAt)) : t('tokens.never')}</td>` +
+    `<td><span class="pill tok-${state}">${STATE_TEXT[state]}</span>${tok.revokedAt ? ` ${esc(fmtTime(tok.revokedAt))}` : ''}</td>` +
+    `<td class="actions">${tok.revokedAt ? '' : `<button type="button" class="danger" data-revoke="${esc(tok.id)}" aria-label="${esc(t('tokens.revokeLabel', { name: tok.name }))}">${t('tokens.revoke')}</button>`}</td></tr>`
 }
 
 function formHtml (agent) {
   return `<form class="editor" id="ctx-token-form" aria-labelledby="ctx-token-form-h" novalidate>
-    <h4 id="ctx-token-form-h">New token for ${esc(agent.name)}</h4>
-    <label>Name <input name="name" maxlength="100" autocomplete="off" placeholder="what it is for, e.g. claude-desktop on ana's laptop"></label>
-    <fieldset class="scopes"><legend>Scopes</legend>
+    <h4 id="ctx-token-form-h">${esc(t('tokens.newFor', { name: agent.name }))}</h4>
+    <label>${t('tokens.name')} <input name="name" maxlength="100" autocomplete="off" placeholder="${esc(t('tokens.namePlaceholder'))}"></label>
+    <fieldset class="scopes"><legend>${t('tokens.scopes')}</legend>
       ${SCOPES.map(([s, meaning]) => `<label class="check"><input type="checkbox" name="scopes" value="${esc(s)}"${s === 'read' ? ' checked' : ''}> <code>${esc(s)}</code> <span class="muted">${esc(meaning)}</span></label>`).join('')}
     </fieldset>
-    <label>Expires (optional, your local time) <input type="datetime-local" name="expiresAt"></label>
+    <label>${t('tokens.expiresOptional')} <input type="datetime-local" name="expiresAt"></label>
     <p class="form-error" role="alert" hidden></p>
-    <p><button type="submit">Create token</button> <button type="button" data-cancel>Cancel</button></p>
+    <p><button type="submit">${t('tokens.create')}</button> <button type="button" data-cancel>${t('common.cancel')}</button></p>
   </form>`
 }
 
@@ -52,15 +54,15 @@ function onceHtml (agent, created) {
   const header = `Authorization: Bearer ${created.token}`
   const settings = JSON.stringify({ mcpServers: { 'mcp-server': { type: 'http', url, headers: { Authorization: `Bearer ${created.token}` } } } }, null, 2)
   return `<div class="editor token-once" id="ctx-token-once" role="region" aria-labelledby="ctx-token-once-h">
-    <h4 id="ctx-token-once-h">Token “${esc(created.info.name)}” created for ${esc(agent.name)}</h4>
-    <p class="warn"><strong>Copy this token now: it will not be shown again.</strong> The hub stores only a hash of it; if it is lost, revoke it and create another.</p>
-    <label for="ctx-token-text">Token</label>
-    <p class="copy-row"><input id="ctx-token-text" readonly spellcheck="false" autocomplete="off" value="${esc(created.token)}"> <button type="button" data-copy="ctx-token-text">Copy token</button></p>
-    <h5>For the agent's MCP client</h5>
-    <dl class="facts"><dt>URL</dt><dd><code id="ctx-token-url">${esc(url)}</code></dd><dt>Header</dt><dd><code id="ctx-token-header">${esc(header)}</code></dd></dl>
-    <label for="ctx-token-snippet">Settings to paste (the <code>mcpServers</code> JSON most MCP clients read)</label>
+    <h4 id="ctx-token-once-h">${esc(t('tokens.created', { name: created.info.name, agent: agent.name }))}</h4>
+    <p class="warn"><strong>${t('tokens.onceWarn')}</strong> ${t('tokens.onceHash')}</p>
+    <label for="ctx-token-text">${t('tokens.token')}</label>
+    <p class="copy-row"><input id="ctx-token-text" readonly spellcheck="false" autocomplete="off" value="${esc(created.token)}"> <button type="button" data-copy="ctx-token-text">${t('tokens.copyToken')}</button></p>
+    <h5>${t('tokens.forClient')}</h5>
+    <dl class="facts"><dt>URL</dt><dd><code id="ctx-token-url">${esc(url)}</code></dd><dt>${t('tokens.header')}</dt><dd><code id="ctx-token-header">${esc(header)}</code></dd></dl>
+    <label for="ctx-token-snippet">${t('tokens.snippet.before')} <code>mcpServers</code> ${t('tokens.snippet.after')}</label>
     <textarea id="ctx-token-snippet" readonly rows="${settings.split('\n').length}" spellcheck="false">${esc(settings)}</textarea>
-    <p><button type="button" data-copy="ctx-token-snippet">Copy settings</button> <button type="button" data-done>I have stored it: hide the token</button></p>
+    <p><button type="button" data-copy="ctx-token-snippet">${t('tokens.copySettings')}</button> <button type="button" data-done>${t('tokens.done')}</button></p>
   </div>`
 }
 
@@ -74,13 +76,13 @@ export function createTokenPanel (el, { onChange = () => {}, onClose = () => {} 
   el.hidden = true
 
   function draw () {
-    el.innerHTML = `<div class="view-head"><h3 id="ctx-tokens-h" tabindex="-1">MCP tokens of ${esc(agent.name)} <span class="muted">(<code>${esc(agent.id)}</code>)</span></h3>
-      <button type="button" data-new>New token</button> <button type="button" data-close>Close</button>
-      <a href="#/audit?actorType=agent&amp;actorId=${encodeURIComponent(agent.id)}&amp;action=mcp.">Its tool calls in the audit trail</a></div>
-      <p class="muted">A token lets an MCP client call <code>/mcp</code> as this agent, within its scopes.</p>
+    el.innerHTML = `<div class="view-head"><h3 id="ctx-tokens-h" tabindex="-1">${esc(t('tokens.title', { name: agent.name }))} <span class="muted">(<code>${esc(agent.id)}</code>)</span></h3>
+      <button type="button" data-new>${t('tokens.new')}</button> <button type="button" data-close>${t('common.close')}</button>
+      <a href="#/audit?actorType=agent&amp;actorId=${encodeURIComponent(agent.id)}&amp;action=mcp.">${t('tokens.toolCalls')}</a></div>
+      <p class="muted">${t('tokens.intro.before')} <code>/mcp</code> ${t('tokens.intro.after')}</p>
       <div class="token-slot"></div>
       <p class="form-error" role="alert" hidden></p>
-      <div class="scroll"><table id="ctx-tokens-table" aria-labelledby="ctx-tokens-h"><thead><tr><th scope="col">Name</th><th scope="col">Scopes</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col">State</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead><tbody></tbody></table></div>`
+      <div class="scroll"><table id="ctx-tokens-table" aria-labelledby="ctx-tokens-h"><thead><tr><th scope="col">${t('tokens.name')}</th><th scope="col">${t('tokens.scopes')}</th><th scope="col">${t('tokens.createdCol')}</th><th scope="col">${t('tokens.expires')}</th><th scope="col">${t('tokens.lastUsed')}</th><th scope="col">${t('tokens.state')}</th><th scope="col"><span class="sr-only">${t('common.actions')}</span></th></tr></thead><tbody></tbody></table></div>`
   }
 
   async function load () {
@@ -91,7 +93,7 @@ export function createTokenPanel (el, { onChange = () => {}, onClose = () => {} 
     tokens = list
     el.querySelector('#ctx-tokens-table tbody').innerHTML = tokens.length
       ? tokens.map(rowHtml).join('')
-      : '<tr><td colspan="7" class="empty">No tokens yet.</td></tr>'
+      : `<tr><td colspan="7" class="empty">${t('tokens.none')}</td></tr>`
   }
 
   const slot = () => el.querySelector('.token-slot')
@@ -107,8 +109,8 @@ export function createTokenPanel (el, { onChange = () => {}, onClose = () => {} 
     const f = form.elements
     const scopes = [...form.querySelectorAll('input[name="scopes"]:checked')].map((c) => c.value)
     const name = f.name.value.trim()
-    if (!name) { showError(new Error('Give the token a name: what it is for.'), formError); f.name.focus(); return }
-    if (!scopes.length) { showError(new Error('Choose at least one scope.'), formError); return }
+    if (!name) { showError(new Error(t('tokens.needName')), formError); f.name.focus(); return }
+    if (!scopes.length) { showError(new Error(t('tokens.needScope')), formError); return }
     const body = { name, scopes, expiresAt: f.expiresAt.value ? new Date(f.expiresAt.value).toISOString() : null }
     const button = form.querySelector('button[type="submit"]')
     button.disabled = true
@@ -131,10 +133,10 @@ export function createTokenPanel (el, { onChange = () => {}, onClose = () => {} 
     field.select()
     try {
       await navigator.clipboard.writeText(field.value)
-      toast('Copied to the clipboard')
+      toast(t('tokens.copied'))
     } catch {
       // no clipboard access (plain HTTP on another host, or refused): the text is selected for the keyboard
-      toast('The page may not write to the clipboard here: the text is selected, press Ctrl+C (⌘C)')
+      toast(t('tokens.copySelected'))
     }
   }
 
@@ -146,11 +148,11 @@ export function createTokenPanel (el, { onChange = () => {}, onClose = () => {} 
   async function revoke (button) {
     const id = button.dataset.revoke
     const name = tokens.find((t) => t.id === id)?.name ?? id
-    if (!window.confirm(`Revoke token “${name}” of ${agent.name}? Its client is refused from the next request on.`)) return
+    if (!window.confirm(t('tokens.revokeConfirm', { name, agent: agent.name }))) return
     button.disabled = true
     try {
       await api(`${PATH(agent.id)}/${encodeURIComponent(id)}`, { method: 'DELETE' })
-      toast(`Token “${name}” revoked`)
+      toast(t('tokens.revoked', { name }))
       await load()
       onChange()
     } catch (err) {

@@ -2,6 +2,7 @@
 // Each view module exports mount(el, {path, query}) and returns a function that unmounts it.
 import { api, debounce, onLive, showError, startLive } from './lib.js'
 import * as fleet from './fleet.js'
+import { LANGUAGES, lang, setLanguage, t, translatePage } from './i18n.js'
 
 const views = {
   fleet: async () => fleet,
@@ -49,7 +50,7 @@ const refreshAlertCount = debounce(async () => {
     const active = await api('/alerts?state=active&limit=1000')
     const firing = active.filter((a) => a.status === 'firing').length
     alertCount.hidden = firing === 0
-    alertCount.textContent = `${firing} firing`
+    alertCount.textContent = t('nav.firing', { count: firing })
   } catch { /* the nav badge is a hint; the Alerts view reports errors */ }
 }, 500)
 
@@ -58,6 +59,15 @@ window.addEventListener('hashchange', () => {
   // move focus to the new content so keyboard and screen-reader users land on it
   main.focus({ preventScroll: true })
 })
+// the page's static texts in its language, and the header's language switch (the choice is kept)
+translatePage()
+const langSelect = document.getElementById('lang')
+langSelect.innerHTML = Object.entries(LANGUAGES).map(([code, name]) => `<option value="${code}" lang="${code}">${name}</option>`).join('')
+langSelect.value = lang
+langSelect.addEventListener('change', () => {
+  setLanguage(langSelect.value)
+  location.reload()
+})
 // several instances on one PostgreSQL database: which one this page talks to, and whether it leads
 const clusterRole = document.getElementById('cluster-role')
 async function showClusterRole () {
@@ -65,7 +75,7 @@ async function showClusterRole () {
     const r = await api('/ready')
     clusterRole.hidden = r.store !== 'postgres'
     clusterRole.dataset.role = r.role
-    clusterRole.textContent = r.role === 'leader' ? `Leader · token ${r.leaderToken}` : 'Follower'
+    clusterRole.textContent = r.role === 'leader' ? t('cluster.leader', { token: r.leaderToken }) : t('cluster.follower')
   } catch { /* a hint only; /ready answering 503 shows in the live status */ }
 }
 showClusterRole()

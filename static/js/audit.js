@@ -1,50 +1,52 @@
 // Audit view: search the trail (an agent's tool calls in one click), open one entry, verify the hash
 // chain and checkpoints.
-import { api, esc, fmtMs, fmtTime, onLive, qs, showError } from './lib.js'
+import { api, esc, fmtMs, fmtTime, onLive, qs, showError, t } from './lib.js'
 
-const ACTOR_TYPES = ['user', 'agent', 'service', 'system']
+const ACTOR_TYPES = { user: t('audit.actor.user'), agent: t('audit.actor.agent'), service: t('audit.actor.service'), system: t('audit.actor.system') }
+const OUTCOMES = { success: t('audit.outcome.success'), failure: t('audit.outcome.failure'), denied: t('audit.outcome.denied'), unknown: t('audit.outcome.unknown') }
+const options = (labels) => Object.entries(labels).map(([value, label]) => `<option value="${value}">${esc(label)}</option>`).join('')
 /** the filter fields, as GET /audit names them */
 const FIELDS = ['actorType', 'actorId', 'action', 'targetType', 'targetId', 'outcome']
 /** what "Agent tool calls" searches for: every MCP entry an agent left (tool calls, refused access) */
 const AGENT_CALLS = { actorType: 'agent', action: 'mcp.' }
 
 function rowHtml (a) {
-  return `<tr data-audit="${esc(a.id)}"><td>${a.seq}</td><td>${esc(fmtTime(a.time))}</td><td>${esc(a.actor.type)}:${esc(a.actor.id)}${a.actor.onBehalfOf ? ` <span class="muted">for ${esc(a.actor.onBehalfOf)}</span>` : ''}</td>` +
+  return `<tr data-audit="${esc(a.id)}"><td>${a.seq}</td><td>${esc(fmtTime(a.time))}</td><td>${esc(a.actor.type)}:${esc(a.actor.id)}${a.actor.onBehalfOf ? ` <span class="muted">${esc(t('audit.for', { who: a.actor.onBehalfOf }))}</span>` : ''}</td>` +
     `<td><button type="button" class="link" data-open="${esc(a.id)}">${esc(a.action)}</button></td><td>${a.target ? `${esc(a.target.type)}/${esc(a.target.id)}` : '—'}</td>` +
-    `<td><span class="outcome out-${esc(a.outcome)}">${esc(a.outcome)}</span></td></tr>`
+    `<td><span class="outcome out-${esc(a.outcome)}">${esc(OUTCOMES[a.outcome] ?? a.outcome)}</span></td></tr>`
 }
 
 function detailHtml (a) {
   const rows = [
-    ['Seq', a.seq], ['Id', a.id], ['Time', fmtTime(a.time)], ['Actor', `${a.actor.type}:${a.actor.id}${a.actor.name ? ` (${a.actor.name})` : ''}`],
-    ['On behalf of', a.actor.onBehalfOf], ['Action', a.action], ['Target', a.target ? `${a.target.type}/${a.target.id}` : null], ['Outcome', a.outcome],
-    ['Reason', a.reason], ['Model', a.model], ['Tool', a.tool],
-    ['Duration', typeof a.metadata?.durationMs === 'number' ? fmtMs(a.metadata.durationMs) : null], ['Arguments hash', a.argumentsHash], ['Client IP', a.clientIp], ['Request', a.requestId],
-    ['Submitted by', a.submittedBy], ['Previous hash', a.prevHash], ['Hash', a.hash],
+    [t('audit.seq'), a.seq], [t('audit.id'), a.id], [t('audit.time'), fmtTime(a.time)], [t('audit.actor'), `${a.actor.type}:${a.actor.id}${a.actor.name ? ` (${a.actor.name})` : ''}`],
+    [t('audit.onBehalfOf'), a.actor.onBehalfOf], [t('audit.action'), a.action], [t('audit.target'), a.target ? `${a.target.type}/${a.target.id}` : null], [t('audit.outcome'), OUTCOMES[a.outcome] ?? a.outcome],
+    [t('audit.reason'), a.reason], [t('audit.model'), a.model], [t('audit.tool'), a.tool],
+    [t('audit.duration'), typeof a.metadata?.durationMs === 'number' ? fmtMs(a.metadata.durationMs) : null], [t('audit.argumentsHash'), a.argumentsHash], [t('audit.clientIp'), a.clientIp], [t('audit.request'), a.requestId],
+    [t('audit.submittedBy'), a.submittedBy], [t('audit.prevHash'), a.prevHash], [t('audit.hash'), a.hash],
   ]
-  return `<h3>Entry ${a.seq}</h3><dl class="facts">${rows.filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `<dt>${esc(k)}</dt><dd><code>${esc(v)}</code></dd>`).join('')}</dl>` +
-    `<h4>Metadata</h4><pre>${esc(JSON.stringify(a.metadata, null, 2))}</pre><p><button type="button" data-close>Close</button></p>`
+  return `<h3>${esc(t('audit.entry', { seq: a.seq }))}</h3><dl class="facts">${rows.filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `<dt>${esc(k)}</dt><dd><code>${esc(v)}</code></dd>`).join('')}</dl>` +
+    `<h4>${t('audit.metadata')}</h4><pre>${esc(JSON.stringify(a.metadata, null, 2))}</pre><p><button type="button" data-close>${t('common.close')}</button></p>`
 }
 
 export async function mount (el, { path, query }) {
   el.innerHTML = `<section aria-labelledby="audit-h">
-    <div class="view-head"><h2 id="audit-h">Audit trail</h2><button type="button" id="audit-verify">Verify chain</button></div>
+    <div class="view-head"><h2 id="audit-h">${t('audit.title')}</h2><button type="button" id="audit-verify">${t('audit.verify')}</button></div>
     <div id="audit-verify-result" role="status" aria-live="polite"></div>
     <form id="audit-filter" class="filters" role="search">
-      <label>Actor type <select name="actorType"><option value="">any</option>${ACTOR_TYPES.map((t) => `<option>${t}</option>`).join('')}</select></label>
-      <label>Actor id <input name="actorId" autocomplete="off"></label>
-      <label>Action starts with <input name="action" autocomplete="off"></label>
-      <label>Target type <input name="targetType" autocomplete="off"></label>
-      <label>Target id <input name="targetId" autocomplete="off"></label>
-      <label>Outcome <select name="outcome"><option value="">any</option><option>success</option><option>failure</option><option>denied</option></select></label>
-      <button type="submit">Search</button>
-      <button type="button" id="audit-agent-calls">Agent tool calls</button>
-      <button type="button" id="audit-clear">Clear</button>
+      <label>${t('audit.actorType')} <select name="actorType"><option value="">${t('common.any')}</option>${options(ACTOR_TYPES)}</select></label>
+      <label>${t('audit.actorId')} <input name="actorId" autocomplete="off"></label>
+      <label>${t('audit.actionPrefix')} <input name="action" autocomplete="off"></label>
+      <label>${t('audit.targetType')} <input name="targetType" autocomplete="off"></label>
+      <label>${t('audit.targetId')} <input name="targetId" autocomplete="off"></label>
+      <label>${t('audit.outcome')} <select name="outcome"><option value="">${t('common.any')}</option>${options(OUTCOMES)}</select></label>
+      <button type="submit">${t('common.search')}</button>
+      <button type="button" id="audit-agent-calls">${t('audit.agentCalls')}</button>
+      <button type="button" id="audit-clear">${t('common.clear')}</button>
     </form>
     <p class="form-error" role="alert" hidden></p>
-    <div class="split"><div class="scroll"><table id="audit-table"><thead><tr><th scope="col">Seq</th><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th></tr></thead><tbody></tbody></table>
-    <p><button type="button" id="audit-more" hidden>Load older</button></p></div>
-    <aside id="audit-detail" class="detail" hidden tabindex="-1" aria-label="Audit entry"></aside></div>
+    <div class="split"><div class="scroll"><table id="audit-table"><thead><tr><th scope="col">${t('audit.seq')}</th><th scope="col">${t('audit.time')}</th><th scope="col">${t('audit.actor')}</th><th scope="col">${t('audit.action')}</th><th scope="col">${t('audit.target')}</th><th scope="col">${t('audit.outcome')}</th></tr></thead><tbody></tbody></table>
+    <p><button type="button" id="audit-more" hidden>${t('common.loadOlder')}</button></p></div>
+    <aside id="audit-detail" class="detail" hidden tabindex="-1" aria-label="${esc(t('audit.entryLabel'))}"></aside></div>
   </section>`
   const form = el.querySelector('#audit-filter')
   const tbody = el.querySelector('#audit-table tbody')
@@ -101,12 +103,12 @@ export async function mount (el, { path, query }) {
   el.querySelector('#audit-verify').addEventListener('click', async (ev) => {
     const button = ev.currentTarget
     button.disabled = true
-    verifyOut.innerHTML = '<p>Verifying…</p>'
+    verifyOut.innerHTML = `<p>${t('audit.verifying')}</p>`
     try {
       const r = await api('/audit/verify')
       verifyOut.innerHTML = r.ok
-        ? `<p class="verify verify-ok"><strong>✓ Chain intact.</strong> ${r.checked} entries checked up to seq ${r.lastSeq}; ${r.checkpointsVerified} signed checkpoints verified.</p>`
-        : `<p class="verify verify-bad"><strong>✗ Chain broken</strong> at seq ${esc(r.firstBrokenSeq)}: ${esc(r.reason)}. ${r.checked} entries checked; ${r.checkpointsVerified} checkpoints verified.</p>`
+        ? `<p class="verify verify-ok"><strong>✓ ${t('audit.intact')}</strong> ${esc(t('audit.intactDetail', { count: r.checked, seq: r.lastSeq }))} ${esc(t('audit.checkpoints', { count: r.checkpointsVerified }))}</p>`
+        : `<p class="verify verify-bad"><strong>✗ ${t('audit.broken')}</strong> ${esc(t('audit.brokenAt', { seq: r.firstBrokenSeq, reason: r.reason }))} ${esc(t('audit.brokenDetail', { count: r.checked }))} ${esc(t('audit.checkpoints', { count: r.checkpointsVerified }))}</p>`
     } catch (err) {
       verifyOut.innerHTML = ''
       showError(err, errorEl)

@@ -1,6 +1,6 @@
 // Events view: search (GET /events with filters and paging) and a live tail of new events from the
 // stream, filtered the same way in the page.
-import { api, esc, fmtTime, onLive, qs, showError } from './lib.js'
+import { api, esc, fmtTime, onLive, qs, showError, t } from './lib.js'
 
 const SEVERITIES = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']
 const rank = (s) => s ? SEVERITIES.indexOf(s.replace(/\d$/, '')) : -1
@@ -18,19 +18,19 @@ const toIso = (local) => local ? new Date(local).toISOString() : undefined
 
 export async function mount (el, { query }) {
   el.innerHTML = `<section aria-labelledby="events-h">
-    <div class="view-head"><h2 id="events-h">Events</h2></div>
+    <div class="view-head"><h2 id="events-h">${t('nav.events')}</h2></div>
     <form id="ev-filter" class="filters" role="search">
-      <label>Type <input name="type" autocomplete="off"></label>
-      <label>Source <input name="source" autocomplete="off"></label>
-      <label>Severity at least <select name="minSeverity"><option value="">any</option>${SEVERITIES.map((s) => `<option>${s}</option>`).join('')}</select></label>
-      <label>Since <input name="since" type="datetime-local" step="1"></label>
-      <label>Until <input name="until" type="datetime-local" step="1"></label>
-      <button type="submit">Search</button>
-      <label class="check"><input name="live" type="checkbox" checked> Live tail</label>
+      <label>${t('events.type')} <input name="type" autocomplete="off"></label>
+      <label>${t('events.source')} <input name="source" autocomplete="off"></label>
+      <label>${t('events.minSeverity')} <select name="minSeverity"><option value="">${t('common.any')}</option>${SEVERITIES.map((s) => `<option>${s}</option>`).join('')}</select></label>
+      <label>${t('events.since')} <input name="since" type="datetime-local" step="1"></label>
+      <label>${t('events.until')} <input name="until" type="datetime-local" step="1"></label>
+      <button type="submit">${t('common.search')}</button>
+      <label class="check"><input name="live" type="checkbox" checked> ${t('events.liveTail')}</label>
     </form>
     <p class="form-error" role="alert" hidden></p>
-    <div class="scroll"><table id="ev-table"><thead><tr><th scope="col">Received</th><th scope="col">Type</th><th scope="col">Source</th><th scope="col">Severity</th><th scope="col">Payload</th></tr></thead><tbody></tbody></table></div>
-    <p><button type="button" id="ev-more" hidden>Load older</button> <span id="ev-count" class="muted" aria-live="polite"></span></p>
+    <div class="scroll"><table id="ev-table"><thead><tr><th scope="col">${t('events.received')}</th><th scope="col">${t('events.type')}</th><th scope="col">${t('events.source')}</th><th scope="col">${t('events.severity')}</th><th scope="col">${t('events.payload')}</th></tr></thead><tbody></tbody></table></div>
+    <p><button type="button" id="ev-more" hidden>${t('common.loadOlder')}</button> <span id="ev-count" class="muted" aria-live="polite"></span></p>
   </section>`
   const form = el.querySelector('#ev-filter')
   const tbody = el.querySelector('#ev-table tbody')
@@ -41,7 +41,7 @@ export async function mount (el, { query }) {
   let filter = {}
   let cursor = null
 
-  const updateCount = () => { count.textContent = `${tbody.rows.length} events shown` }
+  const updateCount = () => { count.textContent = t('events.shown', { count: tbody.rows.length }) }
 
   async function search (append) {
     errorEl.hidden = true

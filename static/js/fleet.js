@@ -1,7 +1,7 @@
 // Fleet view: every service as a card (state, latency, 90-day uptime bar, current incident), filtered by
 // tag, state and name. Built as one HTML string (2,000 cards render in one layout pass); live state
 // changes replace only the card concerned.
-import { api, esc, fmtAgo, fmtMs, fmtRatio, onLive, qs, showError, stateBadge, STATES } from './lib.js'
+import { api, esc, fmtAgo, fmtMs, fmtRatio, onLive, qs, showError, stateBadge, STATES, t } from './lib.js'
 
 const DAYS = 90
 // problems first, so a wall screen shows them without scrolling
@@ -34,30 +34,30 @@ function incidentText (s) {
   if (s.state !== 'down' && s.state !== 'degraded') return ''
   const c = s.lastCheck
   const cause = s.cause ?? (c ? [c.errorClass, c.httpStatus ? `HTTP ${c.httpStatus}` : null, c.message].filter(Boolean).join(' · ') : null)
-  return `<p class="incident"><strong>${s.state === 'down' ? 'Incident' : 'Degraded'}</strong> since <time datetime="${esc(s.since)}">${esc(fmtAgo(s.since))}</time>${cause ? ` — ${esc(cause)}` : ''}</p>`
+  return `<p class="incident"><strong>${s.state === 'down' ? t('fleet.incident') : t('fleet.degradedSince')}</strong> ${t('fleet.since')} <time datetime="${esc(s.since)}">${esc(fmtAgo(s.since))}</time>${cause ? ` — ${esc(cause)}` : ''}</p>`
 }
 
 function cardHtml (s, bar) {
   const u = bar ?? uptimeBar([])
   return `<article class="card st-${esc(s.state)}" id="svc-${esc(s.name)}" data-state="${esc(s.state)}">` +
     `<h3><a href="#/service/${encodeURIComponent(s.name)}">${esc(s.name)}</a></h3>${stateBadge(s.state)}` +
-    `<p class="meta"><span class="lat" title="latency of the last check">${esc(fmtMs(s.latencyMs))}</span>` +
+    `<p class="meta"><span class="lat" title="${esc(t('fleet.latencyTitle'))}">${esc(fmtMs(s.latencyMs))}</span>` +
     `${s.tags.length ? ` <span class="tags">${s.tags.map((t) => `#${esc(t)}`).join(' ')}</span>` : ''}</p>` +
-    `<div class="bar" role="img" aria-label="uptime over ${DAYS} days: ${esc(fmtRatio(u.ratio))}" style="background:${u.gradient}"></div>` +
-    `<p class="bar-label">${DAYS} d: ${esc(fmtRatio(u.ratio))}</p>${incidentText(s)}</article>`
+    `<div class="bar" role="img" aria-label="${esc(t('fleet.barLabel', { count: DAYS, ratio: fmtRatio(u.ratio) }))}" style="background:${u.gradient}"></div>` +
+    `<p class="bar-label">${esc(t('fleet.barShort', { days: DAYS, ratio: fmtRatio(u.ratio) }))}</p>${incidentText(s)}</article>`
 }
 
 export async function mount (el, { query }) {
   el.innerHTML = `<section class="fleet" aria-labelledby="fleet-h">
-    <div class="view-head"><h2 id="fleet-h">Fleet</h2><p id="fleet-summary" class="summary" aria-live="polite"></p></div>
+    <div class="view-head"><h2 id="fleet-h">${t('fleet.title')}</h2><p id="fleet-summary" class="summary" aria-live="polite"></p></div>
     <form id="fleet-filter" class="filters" role="search">
-      <label>State <select name="state"><option value="">any</option>${Object.entries(STATES).map(([k, v]) => `<option value="${k}">${v.label}</option>`).join('')}</select></label>
-      <label>Tag <select name="tag"><option value="">any</option></select></label>
-      <label>Name <input name="q" type="search" placeholder="filter by name" autocomplete="off"></label>
+      <label>${t('fleet.filter.state')} <select name="state"><option value="">${t('common.any')}</option>${Object.entries(STATES).map(([k, v]) => `<option value="${k}">${v.label}</option>`).join('')}</select></label>
+      <label>${t('fleet.filter.tag')} <select name="tag"><option value="">${t('common.any')}</option></select></label>
+      <label>${t('fleet.filter.name')} <input name="q" type="search" placeholder="${esc(t('fleet.filter.namePlaceholder'))}" autocomplete="off"></label>
       <span id="fleet-shown" class="muted"></span>
     </form>
-    <div id="fleet-problems" class="problems" aria-label="Services not up"></div>
-    <p class="legend muted">Uptime bars: one segment per day, oldest left. <span class="key k-up">all up</span> <span class="key k-degraded">degraded</span> <span class="key k-somedown">down under 5%</span> <span class="key k-down">down</span> <span class="key k-none">no checks</span></p>
+    <div id="fleet-problems" class="problems" aria-label="${esc(t('fleet.problemsLabel'))}"></div>
+    <p class="legend muted">${t('fleet.legend')} <span class="key k-up">${t('fleet.legend.up')}</span> <span class="key k-degraded">${t('fleet.legend.degraded')}</span> <span class="key k-somedown">${t('fleet.legend.someDown')}</span> <span class="key k-down">${t('fleet.legend.down')}</span> <span class="key k-none">${t('fleet.legend.none')}</span></p>
     <div id="fleet-grid" class="grid" data-rendered-count="0" aria-busy="true"></div>
   </section>`
   const grid = el.querySelector('#fleet-grid')
@@ -87,7 +87,7 @@ export async function mount (el, { query }) {
   window.__fleetRenderedAt = performance.now()
   // the frame after: layout and paint of the cards done (what the benchmark reports)
   requestAnimationFrame(() => setTimeout(() => { window.__fleetPaintedAt = performance.now() }))
-  if (!services.length) grid.innerHTML = '<p class="empty">No services yet. Add one under <a href="#/settings">Settings</a> or in the config file.</p>'
+  if (!services.length) grid.innerHTML = `<p class="empty">${t('fleet.empty.before')} <a href="#/settings">${t('nav.settings')}</a> ${t('fleet.empty.after')}</p>`
 
   function matches (s, f) {
     return (!f.state || s.state === f.state) && (!f.tag || s.tags.includes(f.tag)) && (!f.q || s.name.includes(f.q))
@@ -104,16 +104,16 @@ export async function mount (el, { query }) {
       if (card && card.hidden === show) card.hidden = !show
       if (show) n++
     }
-    shown.textContent = `showing ${n} of ${services.length}`
+    shown.textContent = t('fleet.shown', { n, count: services.length })
     history.replaceState(null, '', `#/fleet${qs(f)}`)
   }
   function renderSummary () {
     const counts = {}
     for (const s of services) counts[s.state] = (counts[s.state] ?? 0) + 1
-    summary.textContent = `${services.length} services: ` + Object.keys(STATES).filter((k) => counts[k]).map((k) => `${counts[k]} ${STATES[k].label.toLowerCase()}`).join(' · ')
+    summary.textContent = t('fleet.summary', { count: services.length }) + Object.keys(STATES).filter((k) => counts[k]).map((k) => STATES[k].count(counts[k])).join(' · ')
     const bad = services.filter((s) => s.state === 'down' || s.state === 'degraded')
     problems.innerHTML = bad.length
-      ? `<h3>Needs attention</h3><ul>${bad.slice(0, 50).map((s) => `<li>${stateBadge(s.state)} <a href="#/service/${encodeURIComponent(s.name)}">${esc(s.name)}</a></li>`).join('')}</ul>${bad.length > 50 ? `<p>and ${bad.length - 50} more: filter by state</p>` : ''}`
+      ? `<h3>${t('fleet.problems')}</h3><ul>${bad.slice(0, 50).map((s) => `<li>${stateBadge(s.state)} <a href="#/service/${encodeURIComponent(s.name)}">${esc(s.name)}</a></li>`).join('')}</ul>${bad.length > 50 ? `<p>${t('fleet.problemsMore', { count: bad.length - 50 })}</p>` : ''}`
       : ''
   }
   function replaceCard (s) {
@@ -134,8 +134,8 @@ export async function mount (el, { query }) {
       if (!card) continue
       const el = card.querySelector('.bar')
       el.style.background = bar.gradient
-      el.setAttribute('aria-label', `uptime over ${DAYS} days: ${fmtRatio(bar.ratio)}`)
-      card.querySelector('.bar-label').textContent = `${DAYS} d: ${fmtRatio(bar.ratio)}`
+      el.setAttribute('aria-label', t('fleet.barLabel', { count: DAYS, ratio: fmtRatio(bar.ratio) }))
+      card.querySelector('.bar-label').textContent = t('fleet.barShort', { days: DAYS, ratio: fmtRatio(bar.ratio) })
     }
     grid.dataset.barsCount = String(uptime.services.length)
     window.__fleetBarsAt = performance.now()

@@ -1,5 +1,7 @@
 // What every view needs: the API (same origin, the browser holds the Basic credentials), HTML escaping,
-// formatting, state labels and the live stream fan-out.
+// formatting (in the page's language, from i18n.js), state labels and the live stream fan-out.
+import { t } from './i18n.js'
+export { t, fmtAgo, fmtMs, fmtNumber, fmtRatio, fmtTime } from './i18n.js'
 
 export class ApiError extends Error {
   constructor (status, message) { super(message); this.status = status }
@@ -21,25 +23,13 @@ const ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;
 /** Text made safe for innerHTML (content and attribute values). */
 export const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ESC[c])
 
-export const fmtTime = (iso) => iso ? new Date(iso).toLocaleString() : '—'
-export function fmtAgo (iso) {
-  if (!iso) return '—'
-  const s = Math.round((Date.now() - Date.parse(iso)) / 1000)
-  if (s < 60) return `${Math.max(s, 0)} s ago`
-  if (s < 3600) return `${Math.round(s / 60)} min ago`
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`
-  return `${Math.round(s / 86400)} d ago`
-}
-export const fmtMs = (ms) => ms === null || ms === undefined ? '—' : ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`
-export const fmtRatio = (r) => r === null || r === undefined ? 'no data' : `${(Math.floor(r * 10000) / 100).toFixed(2)}%`
-
 // Each state has a word and a symbol as well as a colour, so it reads without colour vision.
 export const STATES = {
-  up: { label: 'Up', icon: '▲' },
-  degraded: { label: 'Degraded', icon: '◆' },
-  down: { label: 'Down', icon: '▼' },
-  paused: { label: 'Paused', icon: '❚❚' },
-  unknown: { label: 'Unknown', icon: '?' },
+  up: { label: t('state.up'), count: (n) => t('state.count.up', { count: n }), icon: '▲' },
+  degraded: { label: t('state.degraded'), count: (n) => t('state.count.degraded', { count: n }), icon: '◆' },
+  down: { label: t('state.down'), count: (n) => t('state.count.down', { count: n }), icon: '▼' },
+  paused: { label: t('state.paused'), count: (n) => t('state.count.paused', { count: n }), icon: '❚❚' },
+  unknown: { label: t('state.unknown'), count: (n) => t('state.count.unknown', { count: n }), icon: '?' },
 }
 export function stateBadge (state) {
   const s = STATES[state] ?? STATES.unknown
@@ -77,8 +67,8 @@ export function startLive () {
   const set = (state, label) => { badge.dataset.state = state; text.textContent = label }
   // EventSource reconnects by itself and sends Last-Event-ID, so nothing is missed across a drop
   source = new EventSource('/stream?kinds=event,audit,state,alert')
-  source.onopen = () => set('open', 'Live')
-  source.onerror = () => set(source.readyState === EventSource.CLOSED ? 'closed' : 'connecting', source.readyState === EventSource.CLOSED ? 'Disconnected' : 'Reconnecting…')
+  source.onopen = () => set('open', t('live.open'))
+  source.onerror = () => set(source.readyState === EventSource.CLOSED ? 'closed' : 'connecting', source.readyState === EventSource.CLOSED ? t('live.closed') : t('live.reconnecting'))
   for (const kind of ['event', 'audit', 'state', 'alert']) {
     source.addEventListener(kind, (m) => {
       let msg

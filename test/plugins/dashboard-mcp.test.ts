@@ -51,7 +51,7 @@ async function dashboardMcp () {
   await adminPost('/context/agents', { ...AGENT, type: 'triage', status: 'active' })
 
   const browser = await launchChromium(t)
-  const context = await browser.newContext({ httpCredentials: { username: ADMIN_USER, password: ADMIN_PASSWORD }, viewport: { width: 1280, height: 900 } })
+  const context = await browser.newContext({ locale: 'en-US', httpCredentials: { username: ADMIN_USER, password: ADMIN_PASSWORD }, viewport: { width: 1280, height: 900 } })
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base })
   t.teardown(() => context.close())
   const page: Page = await context.newPage()
@@ -221,7 +221,9 @@ async function dashboardMcp () {
       [...dl.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent])))
     t.equal(facts.Tool, 'check_services')
     const ms = toolCall.metadata.durationMs!
-    t.equal(facts.Duration, ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`, 'the duration from the metadata')
+    // formatted for the page's locale (en-US) as fmtMs does: one decimal under 10 ms
+    const en = new Intl.NumberFormat('en-US', ms < 10 ? { minimumFractionDigits: 1, maximumFractionDigits: 1 } : {})
+    t.equal(facts.Duration, `${en.format(ms < 10 ? ms : Math.round(ms))} ms`, 'the duration from the metadata')
     await shot('audit-agent')
     await page.click('#audit-detail [data-close]')
 

@@ -2,11 +2,9 @@
 // go down live (no reload), acknowledge its alert, filter events, verify the audit trail.
 import t from 'tap'
 import { join } from 'node:path'
-import type { AddressInfo } from 'node:net'
 import type { Page } from 'playwright-core'
-import { build, adminHeaders, ADMIN_USER, ADMIN_PASSWORD } from '../helper.js'
-import { startTargets } from '../fixtures/targets.js'
-import { receiver } from '../fixtures/notifier.js'
+import { adminHeaders, ADMIN_USER, ADMIN_PASSWORD } from '../helper.js'
+import { dashboardHub, FAST_CHECKS } from '../fixtures/dashboard-hub.js'
 import { waitFor } from '../fixtures/wait.js'
 import { launchChromium, chromiumMissing, ARTIFACTS } from '../fixtures/browser.js'
 
@@ -18,20 +16,10 @@ if (missing) t.plan(0, missing)
 else await dashboard()
 
 async function dashboard () {
-  const { app } = await build(t, {
+  const { app, base, targets, hook, post } = await dashboardHub(t, {
     notifierGroupWindowMs: 30, notifierTickMs: 20, notifierRetryBaseMs: 40, notifierRetryMaxDelayMs: 200, notifierRepeatIntervalMs: 0,
   })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-  const targets = await startTargets(t)
-  const hook = await receiver(t)
-
-  const post = async (url: string, payload: unknown) => {
-    const res = await app.inject({ method: 'POST', url, headers: adminHeaders, payload: payload as object })
-    if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
-    return res.json()
-  }
-  const fast = { interval: 1000, timeout: 500, failureThreshold: 1, successThreshold: 1 }
+  const fast = FAST_CHECKS
   await post('/notifications/channels', { id: 'ops', type: 'webhook', url: hook.url })
   await post('/notifications/rules', { id: 'everything', channels: ['ops'] })
   await post('/services', { name: 'auth', url: `${targets.base}/ok`, tags: ['core'], ...fast })
@@ -39,7 +27,7 @@ async function dashboard () {
   await post('/services', { name: 'order', url: `${targets.base}/toggle`, tags: ['shop', 'core'], ...fast })
 
   const browser = await launchChromium(t)
-  const context = await browser.newContext({ httpCredentials: { username: ADMIN_USER, password: ADMIN_PASSWORD }, viewport: { width: 1280, height: 800 } })
+  const context = await browser.newContext({ locale: 'en-US', httpCredentials: { username: ADMIN_USER, password: ADMIN_PASSWORD }, viewport: { width: 1280, height: 800 } })
   t.teardown(() => context.close())
   const page: Page = await context.newPage()
   const pageErrors: string[] = []
@@ -48,7 +36,7 @@ async function dashboard () {
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`) })
 
   t.test('a wrong password or none is refused; the admin gets the fleet', STEP, async (t) => {
-    const wrong = await browser.newContext({ httpCredentials: { username: ADMIN_USER, password: 'wrong-password' } })
+    const wrong = await browser.newContext({ locale: 'en-US', httpCredentials: { username: ADMIN_USER, password: 'wrong-password' } })
     const p = await wrong.newPage()
     const res401 = await p.goto(`${base}/`)
     t.equal(res401?.status(), 401, 'wrong password')
@@ -91,7 +79,7 @@ async function dashboard () {
     await page.click('#svc-order h3 a')
     await page.waitForSelector('#svc-chart .uplot')
     t.match(await page.locator('#svc-badge').textContent(), /Down/)
-    t.match(await page.locator('#svc-info').textContent(), /Current incident: down/)
+    t.match(await page.locator('#svc-info').textContent(), /Current incident: Down/)
     t.match(await page.locator('#svc-uptime').textContent(), /24h/)
     t.ok(await page.locator('#svc-checks tbody tr').count() > 0, 'recent checks listed')
     await shot('service')
@@ -171,7 +159,7 @@ async function dashboard () {
   })
 
   t.test('on a phone-sized screen the fleet is one column and keyboard reachable', STEP, async (t) => {
-    const phone = await browser.newContext({ httpCredentials: { username: ADMIN_USER, password: ADMIN_PASSWORD }, viewport: { width: 390, height: 800 } })
+    const phone = await browser.newContext({ locale: 'en-US', httpCredentials: { username: ADMIN_USER, password: ADMIN_PASSWORD }, viewport: { width: 390, height: 800 } })
     const p = await phone.newPage()
     await p.goto(`${base}/#/fleet`)
     await p.waitForSelector('#fleet-grid[data-rendered-count="3"]')

@@ -1,6 +1,7 @@
 // Failed logins counted per key (a client address, a user name) in fixed windows that start at a key's
-// first failure. In process memory: each hub process counts its own (see docs/security.md). The number
-// of keys is bounded; past it the oldest window is forgotten first.
+// first failure. In process memory; with Redis (MCP_REDIS_URL) the instances' counts are joined through
+// `observe` (see login-lockout.ts and adapters/redis-failure-sync.ts). The number of keys is bounded;
+// past it the oldest window is forgotten first.
 
 interface Window { count: number, resetAt: number }
 
@@ -48,6 +49,23 @@ export class FailureCounter {
     this.#evict()
     this.#windows.set(key, { count: 1, resetAt: this.#now() + this.windowMs })
     return 1
+  }
+
+  /**
+   * Joins a count seen elsewhere (another instance, through Redis): the key's window holds at least
+   * `count` failures and ends at `resetAt`. A window that has already ended is ignored.
+   */
+  observe (key: string, count: number, resetAt: number): void {
+    if (!(resetAt > this.#now()) || !(count > 0)) return
+    const w = this.#current(key)
+    if (w) {
+      if (count > w.count) w.count = count
+      w.resetAt = resetAt
+      return
+    }
+    this.#windows.delete(key)
+    this.#evict()
+    this.#windows.set(key, { count, resetAt })
   }
 
   /** forgets `key` */

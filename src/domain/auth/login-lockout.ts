@@ -6,7 +6,24 @@
 // - bearer-token failures per client address (MCP_TOKEN_FAILURE_MAX): a locked Basic-auth user or
 //   address never blocks a valid token, and a service with a wrong token never blocks the admin.
 // A request without credentials is a challenge, not a failure: callers do not count it.
+// With a `sync` (Redis, MCP_REDIS_URL) every failure and every known address is shared with the other
+// instances; the checks stay synchronous and local, on counts joined from all of them.
 import { FailureCounter } from './failure-counter.js'
+
+export type CounterName = 'address' | 'user' | 'token'
+/** What another instance saw: a failure count (with its window's end) or a successful login. */
+export type SharedFailure =
+  | { counter: CounterName, key: string, count: number, resetAt: number }
+  | { known: { user: string, address: string, at: number } }
+
+/** Shares failures between instances; `listen` hands over what the others (and this one) shared. */
+export interface FailureSync {
+  /** counts one failure of `key` in the shared store and tells every instance the new count */
+  failed (counter: CounterName, key: string, windowMs: number): void
+  /** tells every instance that `user` logged in from `address` */
+  succeeded (user: string, address: string, at: number): void
+  listen (apply: (seen: SharedFailure) => void): void
+}
 
 export interface LockoutPolicy {
   addressMax: number
@@ -18,6 +35,8 @@ export interface LockoutPolicy {
   /** keys each counter keeps at most */
   maxKeys?: number
   now?: () => number
+  /** shares failures with the other instances (Redis); none: this instance counts alone */
+  sync?: FailureSync
 }
 
 /** The known addresses kept per hub (each is one successful login). */
@@ -31,6 +50,8 @@ export class LoginLockout {
   readonly #known = new Map<string, number>()
   readonly #knownMs: number
   readonly #now: () => number
+  readonly #windowMs: number
+  readonly #sync: FailureSync | undefined
 
   constructor (policy: LockoutPolicy) {
     const { windowMs, maxKeys, now = Date.now } = policy
@@ -39,6 +60,31 @@ export class LoginLockout {
     this.#tokens = new FailureCounter({ max: policy.tokenMax, windowMs, maxKeys, now })
     this.#knownMs = policy.knownAddressMs
     this.#now = now
+    this.#windowMs = windowMs
+    this.#sync = policy.sync
+    this.#sync?.listen((seen) => { this.#apply(seen) })
+  }
+
+  #counter (name: CounterName): FailureCounter {
+    return name === 'address' ? this.#addresses : name === 'user' ? this.#users : this.#tokens
+  }
+
+  #apply (seen: SharedFailure): void {
+    if ('known' in seen) { this.#remember(seen.known.user, seen.known.address, seen.known.at); return }
+    this.#counter(seen.counter).observe(seen.key, seen.count, seen.resetAt)
+  }
+
+  #failed (name: CounterName, key: string): void {
+    this.#counter(name).add(key)
+    this.#sync?.failed(name, key, this.#windowMs)
+  }
+
+  #remember (user: string, address: string, at: number): void {
+    const key = user + '\n' + address
+    if ((this.#known.get(key) ?? -Infinity) >= at) return
+    this.#known.delete(key)
+    this.#known.set(key, at)
+    if (this.#known.size > MAX_KNOWN) this.#known.delete(this.#known.keys().next().value as string)
   }
 
   /**
@@ -52,15 +98,14 @@ export class LoginLockout {
   }
 
   basicFailed (address: string, user: string | null): void {
-    this.#addresses.add(address)
-    if (user !== null && !this.isKnown(user, address)) this.#users.add(user)
+    this.#failed('address', address)
+    if (user !== null && !this.isKnown(user, address)) this.#failed('user', user)
   }
 
   basicSucceeded (address: string, user: string): void {
-    const key = user + '\n' + address
-    this.#known.delete(key)
-    this.#known.set(key, this.#now())
-    if (this.#known.size > MAX_KNOWN) this.#known.delete(this.#known.keys().next().value as string)
+    const at = this.#now()
+    this.#remember(user, address, at)
+    this.#sync?.succeeded(user, address, at)
   }
 
   /** whether `user` logged in from `address` within the known-address time */
@@ -75,7 +120,7 @@ export class LoginLockout {
   }
 
   tokenFailed (address: string): void {
-    this.#tokens.add(address)
+    this.#failed('token', address)
   }
 
   /** the failures counted now: for a metric or a test */

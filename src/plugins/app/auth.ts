@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookH
 import { hookList } from '../../http/route-hooks.js'
 import type { Scope } from '../../domain/mcp/scopes.js'
 import { LoginLockout } from '../../domain/auth/login-lockout.js'
+import { redisFailureSync } from '../../domain/auth/adapters/redis-failure-sync.js'
 import { resolveAdminPassword } from '../../domain/auth/adapters/admin-password-file.js'
 import type { FailedLogin } from '../../domain/auth/failure-digest.js'
 import { ErrorRef, ErrorResponse } from '../../schemas/common.js'
@@ -93,13 +94,21 @@ export default fp(async (app) => {
   const passHash = digest(admin.password)
   const tokens = config.ingestTokens.map((t) => ({ hash: digest(t), id: 'token-' + digest(t).toString('hex').slice(0, 8) }))
 
+  // with Redis, the instances share their failure counts (domain/auth/adapters/redis-failure-sync.ts)
+  const sync = app.redis
+    ? redisFailureSync({ redis: app.redis, prefix: config.redisPrefix, onError: (err) => app.log.warn({ err: err.message }, 'redis: failed logins are counted per instance until it answers again') })
+    : undefined
+  if (sync) app.addHook('onClose', async () => { sync.close() })
   const lockout = new LoginLockout({
+    sync,
     addressMax: config.loginFailureMax,
     userMax: config.loginUserFailureMax,
     tokenMax: config.tokenFailureMax,
     windowMs: config.loginFailureWindowMs,
     knownAddressMs: config.loginKnownAddressMs,
   })
+  // in step with the other instances before the first request (a Redis that is down does not hold the start)
+  if (sync && app.redis?.status === 'ready' && !(await sync.subscribed(5_000))) app.log.warn('redis: not subscribed to the shared login counters yet; counting locally until it is')
   const route = (req: FastifyRequest) => req.routeOptions.url ?? req.url
 
   function failed (req: FastifyRequest, scheme: FailedLogin['scheme'], user: string | null, locked: boolean) {
@@ -286,4 +295,4 @@ export default fp(async (app) => {
       scope.decorate(kScopeAuth, level)
     },
   })
-}, { name: 'auth', dependencies: ['config', 'bus', 'sensible', 'helmet', 'agent-tokens'] })
+}, { name: 'auth', dependencies: ['config', 'redis', 'bus', 'sensible', 'helmet', 'agent-tokens'] })
