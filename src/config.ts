@@ -36,14 +36,11 @@ export const ConfigSchema = Type.Object({
   databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'postgres://user:password@host:port/database' })),
   databaseSchema: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'public' }),
   databasePoolMax: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
-<<<<<<< HEAD
   /** PostgreSQL: how long the leader's lease lasts (ms); renewed every third of it, taken over when it expires */
   leaderLeaseMs: Type.Integer({ minimum: 1000, maximum: 300_000, default: 15_000 }),
-=======
   /** redis://… shares rate limits and failed-login counters between instances; unset: each instance counts its own */
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'redis://[:password@]host:port[/db]' })),
   redisPrefix: Type.String({ minLength: 1, maxLength: 100, default: 'mcp:' }),
->>>>>>> main
   bodyLimit: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
   eventsMaxBatch: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
   eventMaxBytes: Type.Integer({ minimum: 1024, default: 128 * 1024 }),
@@ -132,12 +129,9 @@ const ENV: Array<[string, keyof Config, Kind]> = [
   ['MCP_DATABASE_URL', 'databaseUrl', 'string'],
   ['MCP_DATABASE_SCHEMA', 'databaseSchema', 'string'],
   ['MCP_DATABASE_POOL_MAX', 'databasePoolMax', 'int'],
-<<<<<<< HEAD
   ['MCP_LEADER_LEASE_MS', 'leaderLeaseMs', 'int'],
-=======
   ['MCP_REDIS_URL', 'redisUrl', 'string'],
   ['MCP_REDIS_PREFIX', 'redisPrefix', 'string'],
->>>>>>> main
   ['MCP_BODY_LIMIT', 'bodyLimit', 'int'],
   ['MCP_EVENTS_MAX_BATCH', 'eventsMaxBatch', 'int'],
   ['MCP_EVENT_MAX_BYTES', 'eventMaxBytes', 'int'],
