@@ -182,6 +182,12 @@ t.test('three instances: one leader, failover on SIGKILL, alerts exactly once, s
   gate.accept = true
   const noticesOf = () => hook.got.flatMap((m) => (m.body.alerts as Array<{ service: string, notice: string }>).map((a) => `${a.service}:${a.notice}`))
   await waitFor(() => noticesOf().includes('alpha:firing'), { timeoutMs: WAIT_MS, message: 'alpha firing delivered' })
+  // acknowledged through the instance that does not lead: the leader takes it up and keeps it
+  const follower = followers.find((s) => s !== newLeader)!
+  const alphaAlert = hook.got.flatMap((m) => m.body.alerts as Array<{ id: string, service: string }>).find((a) => a.service === 'alpha')!
+  const ack = await json(`${follower.url}/alerts/${alphaAlert.id}/ack`, { method: 'POST', body: { comment: 'on it' } })
+  t.equal(ack.status, 200, 'a follower acknowledges a firing alert it never raised')
+  await waitFor(async () => (await json(`${newLeader.url}/alerts/${alphaAlert.id}`)).body.acknowledged?.comment === 'on it', { timeoutMs: WAIT_MS, message: 'the acknowledgement on the leader' })
   alpha.state.up = true
   await waitFor(() => noticesOf().includes('alpha:resolved'), { timeoutMs: WAIT_MS, message: 'alpha resolved delivered' })
   beta.state.up = false
@@ -193,6 +199,7 @@ t.test('three instances: one leader, failover on SIGKILL, alerts exactly once, s
   await Promise.all(posters)
   // nothing left to send: then nothing more can reach the receiver
   await waitFor(async () => (await pendingMessages(schema)) === 0, { timeoutMs: WAIT_MS, message: 'the outbox to drain' })
+  t.match((await json(`${newLeader.url}/alerts/${alphaAlert.id}`)).body, { status: 'resolved', acknowledged: { comment: 'on it' } }, 'the leader resolved the alert without losing the acknowledgement')
   const notices = noticesOf().sort()
   t.same(notices, ['alpha:firing', 'alpha:resolved', 'beta:firing', 'beta:resolved'], 'each alert and each resolution arrived exactly once')
 
