@@ -5,21 +5,15 @@
 // with FOR UPDATE SKIP LOCKED, pushing their next attempt out by a lease, so each goes to one sender.
 import type { PgArea } from './area.js'
 import type { AlertRecord } from '../../domain/notifier/alert-machine.js'
-import type { DeliveryRecord, NotifierStore, OutboxMessage } from '../ports/notifier.js'
+import type { DeliveryRecord, NotifierStore } from '../ports/notifier.js'
 import { conflict } from '../../domain/shared/errors.js'
 import { guarded } from './errors.js'
 import { NOTIFIER_TABLES, toDelivery, toMessage, type DeliveryRow, type MessageRow } from './notifier-rows.js'
 
 const PRUNE_CHUNK = 2000
 
-export interface PgNotifierStore extends NotifierStore {
-  /**
-   * Due messages as `dueMessages` answers them, each taken by this caller alone: their next attempt
-   * moves `leaseMs` on, so no other instance's claim (or `dueMessages`) answers them until the caller
-   * records its attempt or the lease runs out (the caller died mid-send).
-   */
-  claimDue (now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]>
-}
+/** The notifier port with its claim (their next attempt moves `leaseMs` on: no other claim, nor `dueMessages`, answers them meanwhile). */
+export type PgNotifierStore = NotifierStore & Required<Pick<NotifierStore, 'claimDue'>>
 
 export const notifierArea: PgArea<PgNotifierStore> = {
   name: 'notifier',
