@@ -1,35 +1,11 @@
 // The agent-token area of the PostgreSQL engine: one row per token, the secret only as its hash, the
 // same table as the SQLite engine. Revoke and touch are conditional updates, right from any instance.
 import type { PgArea } from './area.js'
-import type { AgentTokenRecord, AgentTokenStore } from '../ports/agent-tokens.js'
+import type { AgentTokenStore } from '../ports/agent-tokens.js'
+// the row mapper is the SQLite engine's: the same table, the same columns
+import { toRecord, type TokenRow } from '../sqlite/agent-tokens.js'
 import { conflict } from '../../domain/shared/errors.js'
 import { guarded } from './errors.js'
-
-interface TokenRow {
-  id: string
-  agent_id: string
-  name: string
-  scopes: string
-  secret_hash: string
-  created_at: string
-  created_by: string
-  expires_at: string | null
-  revoked_at: string | null
-  last_used_at: string | null
-}
-
-const toRecord = (r: TokenRow): AgentTokenRecord => ({
-  id: r.id,
-  agentId: r.agent_id,
-  name: r.name,
-  scopes: JSON.parse(r.scopes),
-  secretHash: r.secret_hash,
-  createdAt: r.created_at,
-  createdBy: r.created_by,
-  expiresAt: r.expires_at,
-  revokedAt: r.revoked_at,
-  lastUsedAt: r.last_used_at,
-})
 
 export const agentTokensArea: PgArea<AgentTokenStore> = {
   name: 'agent_tokens',

@@ -4,7 +4,9 @@
 // transaction changed it meanwhile, checks the condition again against the new row, so of two
 // instances replacing the same read exactly one succeeds.
 import type { PgArea } from './area.js'
-import type { ContextItem, ContextStore } from '../ports/context.js'
+import type { ContextStore } from '../ports/context.js'
+// the row mappers are the SQLite engine's: the same tables, the same columns
+import { toItem, toRow, type ItemRow } from '../sqlite/context.js'
 import type { ContextKind } from '../../domain/shared/names.js'
 import { conflict, invalid } from '../../domain/shared/errors.js'
 import { guarded } from './errors.js'
@@ -24,16 +26,6 @@ const table = (name: string) => `
   );
   CREATE INDEX ${name}_name ON ${name} (name, updated_at);
   CREATE INDEX ${name}_status ON ${name} (status, id);`
-
-interface ItemRow { id: string, name: string, status: string, doc: string, created_at: string, updated_at: string }
-
-const toItem = (r: ItemRow): ContextItem =>
-  ({ ...JSON.parse(r.doc), id: r.id, name: r.name, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at })
-
-function toRow (item: ContextItem): ItemRow {
-  const { id, name, status, createdAt, updatedAt, ...doc } = item
-  return { id, name, status, doc: JSON.stringify(doc), created_at: createdAt, updated_at: updatedAt }
-}
 
 export const contextArea: PgArea<ContextStore> = {
   name: 'context',

@@ -13,7 +13,6 @@ const TEXT = 25
 const INT8 = 20
 const INT4 = 23
 const FLOAT8 = 701
-const BOOL = 16
 
 /** Inserts the checks in order, their rollups, and each one's state change; answers the checks' seqs. */
 export async function insertChecks (q: Tx, items: Array<{ check: CheckRecord, change?: StateChange }>): Promise<number[]> {
@@ -25,7 +24,7 @@ export async function insertChecks (q: Tx, items: Array<{ check: CheckRecord, ch
       ${q.array(c.map((x) => x.verdict), TEXT)}::text[], ${q.array(c.map((x) => x.latencyMs), FLOAT8)}::float8[],
       ${q.array(c.map((x) => x.httpStatus), INT4)}::int[], ${q.array(c.map((x) => x.errorClass), TEXT)}::text[],
       ${q.array(c.map((x) => x.message), TEXT)}::text[], ${q.array(c.map((x) => x.tlsDaysLeft), FLOAT8)}::float8[],
-      ${q.array(c.map((x) => x.maintenance === true), BOOL)}::bool[])
+      ${q.array(c.map((x) => x.maintenance === true ? 1 : 0), INT4)}::int[])
       WITH ORDINALITY AS x(service, at, verdict, latency_ms, http_status, error_class, message, tls_days_left, maintenance, i)
     ORDER BY i
     RETURNING seq`

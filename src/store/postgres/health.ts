@@ -2,7 +2,9 @@
 // each service's state, raw checks, hourly and daily rollups, incidents). Rollups are additive upserts
 // (ON CONFLICT … SET total = total + …), so checks written by several instances at once all count.
 import type { PgArea } from './area.js'
-import type { CheckRecord, HealthStore, IncidentRecord, ServiceStateRecord, StateChange } from '../ports/health.js'
+import type { HealthStore, StateChange } from '../ports/health.js'
+// the row mappers are the SQLite engine's: the same tables, the same columns (maintenance as 0/1)
+import { toCheck, toIncident, toState, type CheckRow, type IncidentRow, type StateRow } from '../sqlite/health.js'
 import { guarded } from './errors.js'
 import { applyChange, insertChecks, type Tx } from './health-writes.js'
 
@@ -43,7 +45,7 @@ export const healthArea: PgArea<HealthStore> = {
         error_class TEXT,
         message TEXT,
         tls_days_left DOUBLE PRECISION,
-        maintenance BOOLEAN NOT NULL DEFAULT false
+        maintenance INTEGER NOT NULL DEFAULT 0
       );
       CREATE INDEX health_checks_service ON health_checks (service, seq);
       CREATE INDEX health_checks_at ON health_checks (at);
@@ -156,33 +158,3 @@ export const healthArea: PgArea<HealthStore> = {
     }
   },
 }
-
-interface StateRow { service: string, state: ServiceStateRecord['state'], since: number, failures: number, not_up: number, successes: number, not_down: number, incident_id: string | null, last_check: string | null }
-const toState = (r: StateRow): ServiceStateRecord => ({
-  service: r.service,
-  state: r.state,
-  since: r.since,
-  failures: r.failures,
-  notUp: r.not_up,
-  successes: r.successes,
-  notDown: r.not_down,
-  incidentId: r.incident_id,
-  lastCheck: r.last_check ? JSON.parse(r.last_check) : null,
-})
-
-interface CheckRow { seq: number, service: string, at: number, verdict: CheckRecord['verdict'], latency_ms: number, http_status: number | null, error_class: string | null, message: string | null, tls_days_left: number | null, maintenance: boolean }
-const toCheck = (r: CheckRow): CheckRecord => ({
-  seq: r.seq,
-  service: r.service,
-  at: r.at,
-  verdict: r.verdict,
-  latencyMs: r.latency_ms,
-  httpStatus: r.http_status,
-  errorClass: r.error_class,
-  message: r.message,
-  tlsDaysLeft: r.tls_days_left,
-  maintenance: r.maintenance,
-})
-
-interface IncidentRow { id: string, service: string, kind: IncidentRecord['kind'], cause: string | null, started_at: number, ended_at: number | null }
-const toIncident = (r: IncidentRow): IncidentRecord => ({ id: r.id, service: r.service, kind: r.kind, cause: r.cause, startedAt: r.started_at, endedAt: r.ended_at })

@@ -1,5 +1,4 @@
 // The notifier area's tables on PostgreSQL (the SQLite engine's, column for column) and its row mappers.
-import type { DeliveryRecord, NewDelivery, OutboxMessage } from '../ports/notifier.js'
 
 export const NOTIFIER_TABLES = `
   CREATE TABLE notifier_definitions (
@@ -63,56 +62,5 @@ export const NOTIFIER_TABLES = `
   CREATE INDEX notifier_deliveries_at ON notifier_deliveries (at);
 `
 
-export interface MessageRow {
-  id: string,
-  channel_id: string,
-  kind: string,
-  payload: string,
-  alert_ids: string,
-  status: OutboxMessage['status'],
-  attempts: number,
-  created_at: number,
-  next_attempt_at: number,
-  sent_at: number | null,
-  last_error: string | null
-}
-export const toMessage = (r: MessageRow): OutboxMessage => ({
-  id: r.id,
-  channelId: r.channel_id,
-  kind: r.kind,
-  payload: JSON.parse(r.payload),
-  alertIds: JSON.parse(r.alert_ids),
-  status: r.status,
-  attempts: r.attempts,
-  createdAt: r.created_at,
-  nextAttemptAt: r.next_attempt_at,
-  sentAt: r.sent_at,
-  lastError: r.last_error,
-})
-
-export interface DeliveryRow {
-  seq: number,
-  message_id: string,
-  channel_id: string,
-  kind: string,
-  alert_ids: string,
-  attempt: number,
-  at: number,
-  outcome: NewDelivery['outcome'],
-  status_code: number | null,
-  error: string | null,
-  duration_ms: number
-}
-export const toDelivery = (r: DeliveryRow): DeliveryRecord => ({
-  seq: r.seq,
-  messageId: r.message_id,
-  channelId: r.channel_id,
-  kind: r.kind,
-  alertIds: JSON.parse(r.alert_ids),
-  attempt: r.attempt,
-  at: r.at,
-  outcome: r.outcome,
-  statusCode: r.status_code,
-  error: r.error,
-  durationMs: r.duration_ms,
-})
+// the row mappers are the SQLite engine's: the same tables, the same columns
+export { toDelivery, toMessage, type DeliveryRow, type MessageRow } from '../sqlite/notifier.js'
