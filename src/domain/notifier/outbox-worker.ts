@@ -142,7 +142,9 @@ export function createOutboxWorker (o: OutboxWorkerOptions) {
   }
 
   async function sendDue (now: number) {
-    for (const m of await store.dueMessages(now, 100)) {
+    // on an engine several instances share, each due message is claimed by one (a lease past the send timeout)
+    const due = store.claimDue ? await store.claimDue(now, 100, 2 * settings.sendTimeoutMs + settings.tickMs) : await store.dueMessages(now, 100)
+    for (const m of due) {
       if (inFlight.has(m.id)) continue
       inFlight.add(m.id)
       writes.track(attemptDelivery(m, { retry: true }).finally(() => inFlight.delete(m.id)))

@@ -57,6 +57,11 @@ export interface NotifierStore {
   enqueue (message: OutboxMessage, itemIds: string[]): Promise<void>
   /** pending messages due by `now`, only the oldest pending one of each channel (in-order delivery) */
   dueMessages (now: number, limit: number): Promise<OutboxMessage[]>
+  /**
+   * Engines shared by several instances (PostgreSQL): due messages as `dueMessages` answers them, each
+   * taken by this caller alone until it records its attempt or `leaseMs` passes (it died mid-send).
+   */
+  claimDue? (now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]>
   /** creation times of the channel's messages since `since` (the rate budget) */
   messageTimes (channelId: string, since: number): Promise<number[]>
   /** logs one attempt and updates the message, in one transaction */

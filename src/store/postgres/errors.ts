@@ -16,11 +16,12 @@ const CONNECTION_CODES = new Set([
   'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
 ])
 // SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P0x (operator
-// intervention: admin shutdown, crash shutdown, cannot connect now, database dropped), 40001/40P01
-// are not here: serialisation failures and deadlocks are the caller's to retry.
+// intervention: admin shutdown, crash shutdown, cannot connect now, database dropped) and 57014 (a
+// statement cancelled by the pool's statement_timeout: a stuck database answers 503, not a hung
+// request). 40001/40P01 are not here: serialisation failures and deadlocks are the caller's to retry.
 // 55MCF: a write of a leader whose lease was taken over, refused by the fence (cluster.ts); retried, it
 // goes through once this instance knows it follows.
-const SQLSTATE_UNAVAILABLE = /^(08|53|57P0|55MCF$)/
+const SQLSTATE_UNAVAILABLE = /^(08|53|57P0|57014$|55MCF$)/
 
 export function isUnavailable (err: unknown): boolean {
   const e = err as { code?: unknown, errno?: unknown }

@@ -54,7 +54,7 @@ export interface FenceSwitch {
   close (): Promise<void>
 }
 
-export function createFenceSwitch (plain: StoreAreas, schema: string, openFencedPool: (token: number) => Sql): FenceSwitch {
+export function createFenceSwitch (plain: StoreAreas, schema: string, openFencedPool: (token: number) => Promise<Sql>): FenceSwitch {
   let fenced: { token: number, sql: Sql, areas: StoreAreas } | null = null
   const pick = () => fenced?.areas ?? plain
   const routedAreas = Object.fromEntries(AREA_KEYS.map((k) => [k, routed(k, pick)])) as unknown as StoreAreas
@@ -66,7 +66,7 @@ export function createFenceSwitch (plain: StoreAreas, schema: string, openFenced
       if (token === old?.token) return
       if (token === null) fenced = null
       else {
-        const sql = openFencedPool(token)
+        const sql = await openFencedPool(token)
         fenced = { token, sql, areas: openAreas({ sql, schema }) }
       }
       if (old) await old.sql.end({ timeout: 5 })

@@ -37,6 +37,9 @@ export function openPool (opts: PostgresStoreOptions): Sql {
     max: opts.poolMax ?? 10,
     connect_timeout: opts.connectTimeoutSeconds ?? 5,
     idle_timeout: 60,
+    // a lost database is retried soon (the driver's default waits up to 20 s before reconnecting, which
+    // a request would spend waiting); each attempt that fails answers its queries 503 at once
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
     onnotice: () => {},
     connection: {
       application_name: 'mcp-server',
@@ -61,7 +64,13 @@ export async function createPostgresStore (opts: PostgresStoreOptions): Promise<
     await sql.end({ timeout: 1 })
     throw err
   }
-  const fences = createFenceSwitch(openAreas({ sql, schema }), schema, (token) => openPool({ ...opts, fence: token }))
+  stopTypeFetches(sql)
+  const fences = createFenceSwitch(openAreas({ sql, schema }), schema, async (token) => {
+    const fenced = openPool({ ...opts, fence: token })
+    await guarded(() => fenced`SELECT 1`)
+    stopTypeFetches(fenced)
+    return fenced
+  })
   return {
     engine: 'postgres',
     sql,
@@ -77,6 +86,16 @@ export async function createPostgresStore (opts: PostgresStoreOptions): Promise<
       await sql.end({ timeout: 5 })
     },
   }
+}
+
+/**
+ * Call once the pool has answered a query (its array types are known then, shared by its connections):
+ * new connections stop fetching them again. The driver fetches them on every new connection outside
+ * any query's promise, so a connection killed during that fetch (pg_terminate_backend, a restart) would
+ * end in an unhandled rejection, which ends the process.
+ */
+export function stopTypeFetches (sql: Sql) {
+  (sql.options as { fetch_types: boolean }).fetch_types = false
 }
 
 /** The URL with its password masked, for logs. */

@@ -4,7 +4,7 @@ import type { AgentTokenRecord, AgentTokenStore } from '../ports/agent-tokens.js
 import { conflict } from '../../domain/shared/errors.js'
 import { sql, statementCache, type SqliteArea, type Writer } from './area.js'
 
-interface TokenRow {
+export interface TokenRow {
   id: string
   agent_id: string
   name: string
@@ -17,7 +17,7 @@ interface TokenRow {
   last_used_at: string | null
 }
 
-const toRecord = (r: TokenRow): AgentTokenRecord => ({
+export const toRecord = (r: TokenRow): AgentTokenRecord => ({
   id: r.id,
   agentId: r.agent_id,
   name: r.name,

@@ -22,12 +22,12 @@ const table = (name: string) => `
   CREATE INDEX ${name}_name ON ${name} (name, updated_at);
   CREATE INDEX ${name}_status ON ${name} (status, id);`
 
-interface ItemRow { id: string, name: string, status: string, doc: string, created_at: string, updated_at: string }
+export interface ItemRow { id: string, name: string, status: string, doc: string, created_at: string, updated_at: string }
 
-const toItem = (r: ItemRow): ContextItem =>
+export const toItem = (r: ItemRow): ContextItem =>
   ({ ...JSON.parse(r.doc), id: r.id, name: r.name, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at })
 
-function toRow (item: ContextItem): ItemRow {
+export function toRow (item: ContextItem): ItemRow {
   const { id, name, status, createdAt, updatedAt, ...doc } = item
   return { id, name, status, doc: JSON.stringify(doc), created_at: createdAt, updated_at: updatedAt }
 }

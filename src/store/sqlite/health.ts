@@ -162,8 +162,8 @@ function applyChange (db: Database.Database, c: StateChange) {
     .run(s.service, s.state, s.since, s.failures, s.notUp, s.successes, s.notDown, s.incidentId, s.lastCheck ? JSON.stringify(s.lastCheck) : null)
 }
 
-interface CheckRow { seq: number, service: string, at: number, verdict: CheckRecord['verdict'], latency_ms: number, http_status: number | null, error_class: string | null, message: string | null, tls_days_left: number | null, maintenance: number }
-const toCheck = (r: CheckRow): CheckRecord => ({
+export interface CheckRow { seq: number, service: string, at: number, verdict: CheckRecord['verdict'], latency_ms: number, http_status: number | null, error_class: string | null, message: string | null, tls_days_left: number | null, maintenance: number }
+export const toCheck = (r: CheckRow): CheckRecord => ({
   seq: r.seq,
   service: r.service,
   at: r.at,
@@ -175,8 +175,20 @@ const toCheck = (r: CheckRow): CheckRecord => ({
   tlsDaysLeft: r.tls_days_left,
   maintenance: r.maintenance === 1,
 })
-interface IncidentRow { id: string, service: string, kind: IncidentRecord['kind'], cause: string | null, started_at: number, ended_at: number | null }
-const toIncident = (r: IncidentRow): IncidentRecord => ({ id: r.id, service: r.service, kind: r.kind, cause: r.cause, startedAt: r.started_at, endedAt: r.ended_at })
+export interface StateRow { service: string, state: ServiceStateRecord['state'], since: number, failures: number, not_up: number, successes: number, not_down: number, incident_id: string | null, last_check: string | null }
+export const toState = (r: StateRow): ServiceStateRecord => ({
+  service: r.service,
+  state: r.state,
+  since: r.since,
+  failures: r.failures,
+  notUp: r.not_up,
+  successes: r.successes,
+  notDown: r.not_down,
+  incidentId: r.incident_id,
+  lastCheck: r.last_check ? JSON.parse(r.last_check) : null,
+})
+export interface IncidentRow { id: string, service: string, kind: IncidentRecord['kind'], cause: string | null, started_at: number, ended_at: number | null }
+export const toIncident = (r: IncidentRow): IncidentRecord => ({ id: r.id, service: r.service, kind: r.kind, cause: r.cause, startedAt: r.started_at, endedAt: r.ended_at })
 
 export function sqliteHealthStore (reader: Database.Database, writer: Writer): HealthStore {
   const q = statementCache(reader)
@@ -188,18 +200,7 @@ export function sqliteHealthStore (reader: Database.Database, writer: Writer): H
     putService: (d) => writer.submit('health.putService', d),
     removeService: (name) => writer.submit('health.removeService', name),
     async listStates () {
-      return (q('SELECT * FROM health_service_state').all() as Array<{ service: string, state: ServiceStateRecord['state'], since: number, failures: number, not_up: number, successes: number, not_down: number, incident_id: string | null, last_check: string | null }>)
-        .map((r) => ({
-          service: r.service,
-          state: r.state,
-          since: r.since,
-          failures: r.failures,
-          notUp: r.not_up,
-          successes: r.successes,
-          notDown: r.not_down,
-          incidentId: r.incident_id,
-          lastCheck: r.last_check ? JSON.parse(r.last_check) : null,
-        }))
+      return (q('SELECT * FROM health_service_state').all() as StateRow[]).map(toState)
     },
     recordCheck: (check, change) => writer.submit<number>('health.recordCheck', { check, change }, 1),
     recordChecks: (items) => writer.submit<number[]>('health.recordChecks', items, items.length),

@@ -126,7 +126,7 @@ export const notifierArea: SqliteArea = {
   },
 }
 
-interface MessageRow {
+export interface MessageRow {
   id: string,
   channel_id: string,
   kind: string,
@@ -139,7 +139,7 @@ interface MessageRow {
   sent_at: number | null,
   last_error: string | null
 }
-const toMessage = (r: MessageRow): OutboxMessage => ({
+export const toMessage = (r: MessageRow): OutboxMessage => ({
   id: r.id,
   channelId: r.channel_id,
   kind: r.kind,
@@ -153,7 +153,7 @@ const toMessage = (r: MessageRow): OutboxMessage => ({
   lastError: r.last_error,
 })
 
-interface DeliveryRow {
+export interface DeliveryRow {
   seq: number,
   message_id: string,
   channel_id: string,
@@ -166,7 +166,7 @@ interface DeliveryRow {
   error: string | null,
   duration_ms: number
 }
-const toDelivery = (r: DeliveryRow): DeliveryRecord => ({
+export const toDelivery = (r: DeliveryRow): DeliveryRecord => ({
   seq: r.seq,
   messageId: r.message_id,
   channelId: r.channel_id,
