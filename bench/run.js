@@ -8,6 +8,7 @@ import { runAuditBench } from './audit.js'
 import { runDashboardBench } from './dashboard.js'
 import { runPartsBench } from './parts.js'
 import { runMcpBench } from './mcp.js'
+import { runScaleBench } from './scale.js'
 
 const only = process.argv.slice(2)
 const suites = [
@@ -16,6 +17,8 @@ const suites = [
   ['otlp', runOtlpBench],
   // only when named: where single-event ingest time goes, stage by stage (about 2 minutes)
   ['parts', runPartsBench, { onlyWhenNamed: true }],
+  // only when named: the issue-15 table at scale, every module in bench/scale/ (SCALE_QUICK=1: ~10× smaller data sets)
+  ['scale', () => runScaleBench(), { onlyWhenNamed: true }],
   ['scrape', runScrapeBench],
   ['probe', async () => { console.log('\n## probe'); return runProbeBench() }],
   ['dashboard', runDashboardBench],

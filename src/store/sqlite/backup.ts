@@ -71,6 +71,7 @@ export const backupArea: SqliteArea = {
           throw invalid(line, `${table}: ${(err as Error).message}`)
         }
         if (changes === 0) { skipped[table]++; continue }
+        for (const statement of spec.afterInsert ?? []) q(statement).run()
         inserted[table]++
       }
       return { inserted, skipped }
