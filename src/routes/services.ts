@@ -5,7 +5,7 @@ import { ErrorRef, adminErrors } from '../schemas/common.js'
 import { bodyCheckedByDomain } from '../http/validation.js'
 import {
   CheckServicesReport, HistoryPage, HistoryQuery, IncidentPage, IncidentQuery, ServiceDefinition, ServiceDetail, ServiceInput,
-  ServiceName, ServiceStatus, UptimeDays, UptimeDaysQuery,
+  ServiceName, ServiceStatus, UptimeBars, UptimeDays, UptimeDaysQuery,
 } from '../schemas/health.js'
 
 const ServiceView = Type.Object({ status: Type.Ref(ServiceStatus), definition: Type.Ref(ServiceDefinition) })
@@ -46,6 +46,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Ref(UptimeDays), ...adminErrors },
     },
   }, async (req) => app.health.uptimeDays(req.query.days))
+
+  app.get('/uptime/bars', {
+    auth: 'admin',
+    schema: {
+      tags: ['health'],
+      summary: 'Every service\'s uptime bar: one character per UTC day and its checks over the window (the fleet view)',
+      description: 'The compact form of `/uptime/daily` (about a tenth of its size): each day reduced to the colour the bar shows. Finished days are built once a day from the daily table; today is read on each call.',
+      querystring: UptimeDaysQuery,
+      response: { 200: Type.Ref(UptimeBars), ...adminErrors },
+    },
+  }, async (req) => app.health.uptimeBars(req.query.days))
 
   app.post('/services', {
     auth: 'admin',

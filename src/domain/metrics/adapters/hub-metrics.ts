@@ -107,8 +107,11 @@ export function createMetrics (sources: MetricsSources, bus: Bus) {
     registry,
     /** takes the uptime ratios computed in the background */
     setUptime (name: string, windows: Partial<Record<UptimeWindow, number | null>>) { perService.setUptime(name, windows) },
-    async exposition (): Promise<string> {
-      return (await registry.metrics()) + '\n' + perService.render(sources.services())
+    /** The whole exposition: the registry's families, then the per-service ones (cached per service). */
+    async exposition (): Promise<Buffer> {
+      const head = Buffer.from((await registry.metrics()) + '\n')
+      const tail = perService.render(sources.services())
+      return Buffer.concat([head, tail], head.length + tail.length)
     },
     contentType: registry.contentType,
     async summary (): Promise<Summary> {
