@@ -29,7 +29,7 @@ export async function runScrapeBench ({ services = 2000, duration = Number(proce
     MCP_HEALTH_SCHEDULER: 'false',
     MCP_RATE_LIMIT_MAX: '100000000',
     MCP_LOG_LEVEL: 'info',
-  })
+  }, [], 120_000)
   try {
     const refresh = await fetch(`${hub.url}/check-services?refresh=true`, { headers: { authorization: auth } })
     const fleet = await refresh.json()

@@ -60,11 +60,12 @@ export async function mount (el, { query }) {
   const shown = el.querySelector('#fleet-shown')
   for (const k of ['state', 'tag', 'q']) if (query.get(k)) form.elements[k].value = query.get(k)
 
-  // the cards come first; the uptime bars (a heavier read, asked after so it cannot delay the cards)
-  // fill in when their answer arrives
-  const services = await api('/services')
+  // the cards come first; the uptime bars are asked right after (the hub answers the cards first, then
+  // builds the bars while the browser lays the cards out) and fill in when their answer arrives
+  const servicesAnswer = api('/services')
   const uptimeAnswer = api(`/uptime/bars${qs({ days: DAYS })}`)
   uptimeAnswer.catch(() => {})
+  const services = await servicesAnswer
   const bars = new Map()
   const byName = new Map()
   services.sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || a.name.localeCompare(b.name))

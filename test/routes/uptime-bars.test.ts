@@ -3,6 +3,8 @@ import Database from 'better-sqlite3'
 import { build, adminHeaders, tempDir } from '../helper.js'
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { dayCode } from '../../src/domain/health/health-reads.js'
+import { CheckResult, CheckServicesReport, ServiceStatus } from '../../src/schemas/health.js'
+import { startTargets } from '../fixtures/targets.js'
 
 const D = 86_400_000
 
@@ -88,4 +90,27 @@ t.test('query plans of the daily table: the window by the key, today by the day 
   t.notMatch(todays, /^SCAN health_daily$/, 'never a plain scan')
   const window = plan(sql, today - 89 * D, today)
   t.match(window, /USING (COVERING )?INDEX health_daily_day|USING PRIMARY KEY/, `the finished days: ${window}`)
+})
+
+t.test('the fleet lists (serialised with JSON.stringify) carry exactly the fields of their schemas', async (t) => {
+  const tg = await startTargets(t)
+  const { app } = await build(t, { healthScheduler: false })
+  for (const [name, path] of [['good', '/ok'], ['bad', '/fail'], ['never', '/ok']]) {
+    await app.inject({ method: 'POST', url: '/services', headers: adminHeaders, payload: { name, url: tg.base + path, enabled: name !== 'never' } })
+  }
+  await app.health.refresh()
+  const keys = (o: object) => Object.keys(o).sort()
+  const statusKeys = keys(ServiceStatus.properties)
+  const checkKeys = keys(CheckResult.properties)
+  const list = (await app.inject({ url: '/services', headers: adminHeaders })).json()
+  const report = (await app.inject({ url: '/check-services', headers: adminHeaders })).json()
+  t.same(keys(report), keys(CheckServicesReport.properties))
+  t.equal(report.unhealthy, 1)
+  for (const s of [...list, ...report.services]) {
+    t.same(keys(s), statusKeys, `${s.name}: the schema's fields, no other`)
+    if (s.lastCheck) t.ok(keys(s.lastCheck).every((k) => checkKeys.includes(k)), `${s.name}'s last check: ${keys(s.lastCheck)}`)
+  }
+  t.match(list.find((s: { name: string }) => s.name === 'bad'), { state: 'down', lastCheck: { httpStatus: 500, errorClass: 'status' } })
+  t.equal(list.find((s: { name: string }) => s.name === 'never').lastCheck, null)
+  t.equal((await app.inject({ url: '/services' })).json().statusCode, 401, 'errors are still JSON')
 })
