@@ -5,7 +5,7 @@
 import { fork, execFileSync } from 'node:child_process'
 import { createServer } from 'node:http'
 import { mkdtempSync, rmSync, existsSync } from 'node:fs'
-import { tmpdir, cpus } from 'node:os'
+import { tmpdir, cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -83,6 +83,8 @@ export async function runProbeBench (opts = {}) {
       eventLoopDelayP99Ms: Math.round((eld.percentile(99) / 1e6) * 10) / 10,
       skipped: stats.skipped,
       peakRssMb: Math.round(Math.max(peakRss, process.memoryUsage.rss()) / 1048576),
+      // the machine's 1-minute load average at the end: above the core count, the hub waits for a core
+      loadAverage: Math.round(loadavg()[0] * 10) / 10,
       up: report.healthy,
       down: report.unhealthy,
       degraded: report.degraded,
@@ -92,6 +94,7 @@ export async function runProbeBench (opts = {}) {
     log(`  schedule drift p99  ${result.driftP99Ms} ms   (target < 1000 ms)`)
     log(`  event-loop p99      ${result.eventLoopDelayP99Ms} ms   (target < 50 ms)`)
     log(`  peak RSS            ${result.peakRssMb} MB`)
+    log(`  load average        ${result.loadAverage} (${cpus().length} cores)`)
     log(`  states              up ${result.up}, down ${result.down}, degraded ${result.degraded}; skipped turns ${result.skipped}`)
     return result
   } finally {
