@@ -53,7 +53,8 @@ export async function runProbeBench (opts = {}) {
     timeout: timeoutMs,
     json: [{ path: 'status', equals: 'UP' }],
   }))
-  const config = loadConfig({ env: {}, overrides: { dataDir, adminPassword: 'bench-password-1', logLevel: 'silent', services: defs } })
+  // opts.hub: more config overrides (e.g. { writerMode: 'thread' })
+  const config = loadConfig({ env: {}, overrides: { dataDir, adminPassword: 'bench-password-1', logLevel: 'silent', services: defs, ...opts.hub } })
   const app = await buildApp(config)
   // peak resident memory over the whole run (services loaded, warm-up and measurement)
   let peakRss = process.memoryUsage.rss()
