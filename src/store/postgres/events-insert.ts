@@ -47,7 +47,7 @@ interface Row { id: string, seq: number, source_key: string | null, producer_id:
 const keyOf = (source: string | null, producerId: string) => `${source ?? ''}\u0000${producerId}`
 
 /** Inserts `events` in one statement (two when another instance stored a key at the same moment); one outcome per event, in order. */
-export async function insertEvents (sql: Sql, schema: string, events: NewEvent[]): Promise<AppendOutcome[]> {
+export async function insertEvents (sql: Pick<Sql, 'unsafe'>, schema: string, events: NewEvent[]): Promise<AppendOutcome[]> {
   const cols: unknown[][] = Array.from({ length: 11 }, () => new Array(events.length))
   let keyed = false
   for (let i = 0; i < events.length; i++) {
