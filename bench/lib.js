@@ -23,7 +23,8 @@ export function startServer (script, env = {}, nodeArgs = []) {
   let err = ''
   child.stderr.on('data', (d) => { err += d })
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${script} did not start: ${err}`)) }, 20_000)
+    // BENCH_START_TIMEOUT (seconds, default 20): a loaded machine starts the hub slowly
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${script} did not start: ${err}`)) }, Number(process.env.BENCH_START_TIMEOUT ?? 20) * 1000)
     child.stdout.on('data', (d) => {
       out += d
       const m = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)

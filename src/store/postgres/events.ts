@@ -5,8 +5,8 @@
 // time bound names.
 import type { Sql } from 'postgres'
 import type { PgArea } from './area.js'
-import type { AppendOutcome, EventFilter, EventStore, NewEvent, StoredEvent } from '../ports/events.js'
-import type { Severity } from '../../domain/shared/names.js'
+import type { AppendOutcome, EventFilter, EventStore, NewEvent } from '../ports/events.js'
+import { toEvent, type EventRow } from '../sqlite/events.js'
 import { severityNumber } from '../../domain/shared/names.js'
 import { guarded } from './errors.js'
 import { insertEvents } from './events-insert.js'
@@ -14,34 +14,6 @@ import { dayOf, eventsLockKey, partitionManager, type PartitionManager } from '.
 import { createMicroBatcher } from './micro-batcher.js'
 
 const DAY = 86_400_000
-
-interface EventRow {
-  seq: number,
-  id: string,
-  type: string,
-  source: string | null,
-  severity: string | null,
-  time: string | null,
-  producer_id: string | null,
-  traceparent: string | null,
-  payload: string,
-  attributes: string | null,
-  received_at: number
-}
-
-const toEvent = (r: EventRow): StoredEvent => ({
-  id: r.id,
-  seq: r.seq,
-  type: r.type,
-  source: r.source,
-  severity: r.severity as Severity | null,
-  time: r.time,
-  producerId: r.producer_id,
-  traceparent: r.traceparent,
-  payload: JSON.parse(r.payload),
-  attributes: r.attributes === null ? null : JSON.parse(r.attributes),
-  receivedAt: new Date(r.received_at).toISOString(),
-})
 
 /** SQLSTATE 23514 with no partition for the row: a day dropped by another instance's retention */
 const isMissingPartition = (err: unknown) => (err as { code?: string }).code === '23514' && /no partition/.test((err as Error).message)

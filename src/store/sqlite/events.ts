@@ -112,7 +112,8 @@ export const eventsArea: SqliteArea = {
   },
 }
 
-interface EventRow {
+/** An events row as both engines store it. */
+export interface EventRow {
   seq: number,
   id: string,
   type: string,
@@ -126,7 +127,7 @@ interface EventRow {
   received_at: number
 }
 
-const toEvent = (r: EventRow): StoredEvent => ({
+export const toEvent = (r: EventRow): StoredEvent => ({
   id: r.id,
   seq: r.seq,
   type: r.type,

@@ -3,29 +3,13 @@
 // stored once whichever instance sends it, the audit chain never forks, reads are served by indexes
 // and retention drops whole day partitions.
 import t from 'tap'
-import { ulid } from 'ulidx'
 import { pgStoresOn } from '../../fixtures/postgres-engine.js'
-import type { NewEvent } from '../../../src/store/ports/events.js'
 import type { PostgresStore } from '../../../src/store/postgres/postgres-store.js'
 import { createChainAppender } from '../../../src/domain/audit/chain-appender.js'
 import { ChainVerifier } from '../../../src/domain/audit/chain-verifier.js'
-import type { AuditDraft } from '../../../src/domain/audit/hash-chain.js'
+import { draft, ev } from '../contract.js'
 
 const DAY = 86_400_000
-const ev = (over: Partial<NewEvent> = {}): NewEvent => ({
-  id: ulid(over.receivedAt ?? Date.now()),
-  type: 'test.happened',
-  source: null,
-  severity: null,
-  time: null,
-  producerId: null,
-  traceparent: null,
-  payloadJson: '{}',
-  attributesJson: null,
-  receivedAt: Date.now(),
-  ...over,
-})
-
 t.test('two instances append at once: a reader paging with afterSeq sees every event, each producer key is stored once', async (t) => {
   const { open } = await pgStoresOn(t, { poolMax: 6 })
   const [a, b] = await Promise.all([open(), open()])
@@ -80,23 +64,6 @@ t.test('the same producer keys sent by two instances at the same moment are stor
   t.equal(outA.filter((o) => o.duplicate).length + outB.filter((o) => o.duplicate).length, 200, 'one of the two sends of each key is the duplicate')
 })
 
-const draft = (note: string): AuditDraft => ({
-  id: ulid(),
-  time: new Date().toISOString(),
-  actor: { type: 'agent', id: 'bot', name: null, onBehalfOf: null },
-  action: 'test.append',
-  target: { type: 'note', id: note },
-  outcome: 'success',
-  reason: null,
-  metadata: { note },
-  model: null,
-  tool: null,
-  argumentsHash: null,
-  clientIp: null,
-  requestId: null,
-  submittedBy: 'user:test',
-})
-
 t.test('two instances append audit entries at once through their chain appenders: all stored, one chain', async (t) => {
   const { open } = await pgStoresOn(t)
   const [a, b] = await Promise.all([open(), open()])
@@ -104,7 +71,7 @@ t.test('two instances append audit entries at once through their chain appenders
   const two = createChainAppender(b.audit)
   let total = 0
   for (let wave = 0; wave < 6; wave++) {
-    const calls = Array.from({ length: 16 }, (_, i) => (i % 2 ? one : two).append(Array.from({ length: 1 + (i % 3) }, (_, j) => draft(`w${wave}.${i}.${j}`))))
+    const calls = Array.from({ length: 16 }, (_, i) => (i % 2 ? one : two).append(Array.from({ length: 1 + (i % 3) }, () => draft())))
     const asked = [...Array(16).keys()].reduce((n, i) => n + 1 + (i % 3), 0)
     total += asked
     const answers = await Promise.all(calls)
@@ -116,7 +83,7 @@ t.test('two instances append audit entries at once through their chain appenders
   const result = v.finish()
   t.same({ ok: result.ok, reason: result.reason, lastSeq: result.lastSeq }, { ok: true, reason: null, lastSeq: total }, 'the stored chain verifies, unforked')
   t.equal(await b.audit.count(), total)
-  t.equal(new Set(entries.map((e) => e.metadata.note)).size, total, 'each draft stored once')
+  t.equal(new Set(entries.map((e) => e.metadata.n)).size, total, 'each draft stored once')
 })
 
 async function plan (store: PostgresStore, text: string, args: unknown[]): Promise<string> {
