@@ -17,7 +17,8 @@ export function pinnedNode (core, args, opts = {}) {
 }
 
 /** Starts a server script (with `nodeArgs` before it, e.g. --cpu-prof); resolves with { url, stop } once it prints its listening address. */
-export function startServer (script, env = {}, nodeArgs = [], startTimeoutMs = Number(process.env.BENCH_START_TIMEOUT_MS ?? 20_000)) {
+export function startServer (script, env = {}, nodeArgs = [], startTimeoutMs = process.env.BENCH_START_TIMEOUT_MS ? Number(process.env.BENCH_START_TIMEOUT_MS) : Number(process.env.BENCH_START_TIMEOUT ?? 20) * 1000) {
+  // BENCH_START_TIMEOUT (seconds) or BENCH_START_TIMEOUT_MS: a loaded machine starts the hub slowly
   const child = pinnedNode(0, [...nodeArgs, script], { env: { ...process.env, ...env } })
   let out = ''
   let err = ''

@@ -1,6 +1,7 @@
 // npm run bench: every benchmark. `npm run bench -- ingest scrape` runs only those suites.
 // BENCH_ROUNDS (default 5), BENCH_DURATION (seconds, default 5) and BENCH_WARMUP (seconds, default 2) set the ingest rounds.
 import { runIngestBench } from './ingest.js'
+import { runPgBench } from './pg.js'
 import { runOtlpBench } from './otlp.js'
 import { runScrapeBench } from './scrape.js'
 import { runProbeBench } from './probe.js'
@@ -13,6 +14,8 @@ import { runScaleBench } from './scale.js'
 const only = process.argv.slice(2)
 const suites = [
   ['ingest', runIngestBench],
+  // the hub on PostgreSQL beside SQLite and the floor (needs the database: BENCH_DATABASE_URL)
+  ['pg', runPgBench],
   // POST /v1/logs (OTLP JSON, protobuf, gzip) beside POST /events batches
   ['otlp', runOtlpBench],
   // only when named: where single-event ingest time goes, stage by stage (about 2 minutes)

@@ -59,7 +59,8 @@ export function eventQuerySql (f: EventFilter, bounds: SeqBounds = {}, outside =
   return { text, args }
 }
 
-interface EventRow {
+/** An events row as both engines store it. */
+export interface EventRow {
   seq: number,
   id: string,
   type: string,
@@ -73,7 +74,7 @@ interface EventRow {
   received_at: number
 }
 
-const toEvent = (r: EventRow): StoredEvent => ({
+export const toEvent = (r: EventRow): StoredEvent => ({
   id: r.id,
   seq: r.seq,
   type: r.type,
