@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { ROOT, autocannon, fmt, median, pinnedNode, tempDataDir } from '../lib.js'
+import { ROOT, autocannon, cpuSeconds, fmt, median, pinnedNode, tempDataDir } from '../lib.js'
 
 const TOKEN = 'bench-token-0123456789abcdef'
 const PASSWORD = 'bench-password-123'
@@ -91,22 +91,29 @@ export async function run ({ quick = process.env.SCALE_QUICK === '1' } = {}) {
       MCP_DURABILITY: 'full',
     })
     try {
+      // wall time, and the hub's CPU time: other work on a shared machine slows the first, not the second
       const verifies = []
+      const perCpu = []
       for (let r = 0; r < rounds; r++) {
+        const cpu0 = cpuSeconds(hub.pid)
         const t0 = process.hrtime.bigint()
         const res = await fetch(`${hub.url}/audit/verify`, { headers: { authorization: BASIC } })
         const report = await res.json()
         const secs = Number(process.hrtime.bigint() - t0) / 1e9
         if (!report.ok || report.checked !== total) throw new Error(`the trail does not verify: ${JSON.stringify(report)}`)
         verifies.push(report.checked / secs)
+        perCpu.push(report.checked / Math.max(0.01, cpuSeconds(hub.pid) - cpu0))
       }
       const batch = JSON.stringify(Array.from({ length: 100 }, (_, i) => body(i)))
       await autocannon({ url: `${hub.url}/audit`, connections: 10, duration: 1, body: batch, headers: { authorization: `Bearer ${TOKEN}` } })
       const appends = []
+      const appendCpu = []
       for (let r = 0; r < rounds; r++) {
+        const cpu0 = cpuSeconds(hub.pid)
         const res = await autocannon({ url: `${hub.url}/audit`, connections: 10, duration: seconds, body: batch, headers: { authorization: `Bearer ${TOKEN}` } })
         if (res.errors + res.non2xx > 0) throw new Error(`append: ${res.errors} errors, ${res.non2xx} non-2xx answers`)
         appends.push(res['2xx'] * 100 / res.duration)
+        appendCpu.push(res['2xx'] * 100 / Math.max(0.01, cpuSeconds(hub.pid) - cpu0))
       }
       const verify = median(verifies)
       const append = median(appends)
@@ -116,14 +123,14 @@ export async function run ({ quick = process.env.SCALE_QUICK === '1' } = {}) {
           what: `\`/audit/verify\` over ${size} entries (built through the store port in ${fmt(buildSecs)} s)`,
           today: '28k–57k entries/s',
           target: '≥ 500,000 entries/s',
-          measured: `${fmt(verify)} entries/s (rounds ${verifies.map((v) => fmt(v / 1000) + 'k').join(', ')})`,
+          measured: `${fmt(verify)} entries/s (rounds ${verifies.map((v) => fmt(v / 1000) + 'k').join(', ')}); ${fmt(median(perCpu))} per CPU-second of the hub`,
           met: verify >= 500_000,
         },
         {
           what: 'audit append, full durability, batches of 100 (10 connections, HTTP)',
           today: '20k–26k/s',
           target: '≥ 50,000/s',
-          measured: `${fmt(append)} entries/s (rounds ${appends.map((v) => fmt(v / 1000, 1) + 'k').join(', ')})`,
+          measured: `${fmt(append)} entries/s (rounds ${appends.map((v) => fmt(v / 1000, 1) + 'k').join(', ')}); ${fmt(median(appendCpu))} per CPU-second of the hub`,
           met: append >= 50_000,
         },
       ]
@@ -158,6 +165,7 @@ function startPinned (env) {
       child.stdout.resume()
       resolve({
         url: m[1],
+        pid: child.pid,
         stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 10_000).unref() }),
       })
     })
