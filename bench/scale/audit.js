@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { entry } from '../audit.js'
 import { ROOT, autocannon, cpuSeconds, fmt, median, pinnedNode, tempDataDir } from '../lib.js'
 
 const TOKEN = 'bench-token-0123456789abcdef'
@@ -21,16 +22,7 @@ const BASIC = 'Basic ' + Buffer.from(`admin:${PASSWORD}`).toString('base64')
 const dist = (p) => import(pathToFileURL(join(ROOT, 'dist', p)).href)
 
 /** an entry as the bench/audit.js suite sends it: an agent's refund, on behalf of a person */
-const body = (i) => ({
-  actor: { type: 'agent', id: `agent-${i % 7}`, onBehalfOf: 'alice' },
-  action: 'order.refund',
-  target: { type: 'order', id: `o-${i}` },
-  outcome: 'success',
-  model: 'gpt-4o',
-  tool: 'refund',
-  argumentsHash: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
-  metadata: { amount: 12.5 + (i % 100), currency: 'EUR' },
-})
+const body = entry
 
 /** Appends `total` entries through the store port, with signed checkpoints; answers seconds taken. */
 async function buildTrail (dataDir, total) {

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import canonicalize from 'canonicalize'
 import Database from 'better-sqlite3'
-import { tempDir } from '../../helper.js'
+import { tempDir, tamperAuditFile } from '../../helper.js'
 import { createAuditService } from '../../../src/domain/audit/audit-trail.js'
 import { createBus } from '../../../src/domain/shared/bus.js'
 import { chainEntries, entryHash, keyIdOf, signCheckpoint, type AuditDraft, type AuditEntry } from '../../../src/domain/audit/hash-chain.js'
@@ -89,12 +89,7 @@ function copySeed (tt: Parameters<typeof tempDir>[0], kind: keyof typeof seeds):
   return dir
 }
 
-function tamper (dir: string, fn: (db: Database.Database) => void) {
-  const db = new Database(join(dir, 'mcp.sqlite'))
-  db.exec('DROP TRIGGER audit_entries_no_update; DROP TRIGGER audit_entries_no_delete; DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete')
-  db.transaction(() => fn(db))()
-  db.close()
-}
+const tamper = tamperAuditFile
 
 /** Every way of verifying the same file: the service (fast), the columns path, the generic walk, the exported bundle. */
 async function verifyAll (dir: string) {
