@@ -43,13 +43,14 @@ export interface AuditStore {
    * The same entries as range, each as its columns (canonical.ts's AuditColumns, metadata as stored):
    * what verification reads, without an object per entry.
    */
-  columns (fromSeq: number, toSeq: number, limit: number): Promise<AuditColumns[]>
+  columns? (fromSeq: number, toSeq: number, limit: number): Promise<AuditColumns[]>
   /**
    * The same entries as range, each as its canonical text built from its columns by canonical.ts's
    * template (text null where a column is not of its kind), with seq, time, time_ms, prevHash and hash:
-   * what verification hashes, built where the rows are.
+   * what verification hashes, built where the rows are. Both optional: without them the audit
+   * service verifies entry by entry from range (the generic walk), with the same verdict, slower.
    */
-  canonicalTexts (fromSeq: number, toSeq: number, limit: number): Promise<StoredText[]>
+  canonicalTexts? (fromSeq: number, toSeq: number, limit: number): Promise<StoredText[]>
   /** the last stored entry's link; undefined when the trail is empty */
   tail (): Promise<AuditLink | undefined>
   count (): Promise<number>
