@@ -15,7 +15,7 @@ const TOKEN = 'bench-token-0123456789abcdef'
 const PASSWORD = 'bench-password-123'
 const BASIC = 'Basic ' + Buffer.from(`admin:${PASSWORD}`).toString('base64')
 
-const entry = (i) => ({
+export const entry = (i) => ({
   actor: { type: 'agent', id: `agent-${i % 7}`, onBehalfOf: 'alice' },
   action: 'order.refund',
   target: { type: 'order', id: `o-${i}` },

@@ -12,10 +12,11 @@ const PASSWORD = 'bench-password-123'
 const single = JSON.stringify({ type: 'order.created', source: 'order', severity: 'INFO', payload: { orderId: 12345, total: 42.5, items: [{ sku: 'ROSE-12', qty: 2 }], customer: 'c-981' } })
 const batch = JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ type: 'cart.updated', source: 'cart', severity: 'DEBUG', payload: { cartId: i, items: i % 7, total: i * 1.5 } })))
 
-async function runOne (target, scenario) {
+/** One measured run against the floor or a hub (`hubEnv` adds to the hub's environment, e.g. MCP_DATABASE_URL). */
+export async function runOne (target, scenario, hubEnv = {}) {
   const data = target === 'hub' ? tempDataDir() : null
   const server = target === 'hub'
-    ? await startHub({ MCP_HOST: '127.0.0.1', MCP_PORT: '0', MCP_DATA_DIR: data.dir, MCP_ADMIN_PASSWORD: PASSWORD, MCP_INGEST_RATE_LIMIT_MAX: '100000000', MCP_LOG_LEVEL: 'info' })
+    ? await startHub({ MCP_HOST: '127.0.0.1', MCP_PORT: '0', MCP_DATA_DIR: data.dir, MCP_ADMIN_PASSWORD: PASSWORD, MCP_INGEST_RATE_LIMIT_MAX: '100000000', MCP_LOG_LEVEL: 'info', ...hubEnv })
     : await startServer(join(ROOT, 'bench/floor.js'))
   try {
     if (WARMUP > 0) await autocannon({ url: `${server.url}/events`, connections: scenario.connections, duration: WARMUP, body: scenario.body })
@@ -31,11 +32,14 @@ async function runOne (target, scenario) {
   }
 }
 
+export const scenarios = [
+  { name: 'single event, 50 connections', body: single, connections: 50, events: 1 },
+  { name: '1000-event batches, 10 connections', body: batch, connections: 10, events: 1000 },
+]
+/** medians over rounds of runOne's results */
+export const summary = (list) => ({ rps: median(list.map((x) => x.rps)), p50: median(list.map((x) => x.p50)), p99: median(list.map((x) => x.p99)), cpuUsPerEvent: median(list.map((x) => x.cpuUsPerEvent)), errors: list.reduce((a, x) => a + x.non2xx, 0) })
+
 export async function runIngestBench () {
-  const scenarios = [
-    { name: 'single event, 50 connections', body: single, connections: 50, events: 1 },
-    { name: '1000-event batches, 10 connections', body: batch, connections: 10, events: 1000 },
-  ]
   const results = []
   for (const scenario of scenarios) {
     const runs = { floor: [], hub: [] }
@@ -43,7 +47,6 @@ export async function runIngestBench () {
       // alternate the order so drift on the machine hits both alike
       for (const target of round % 2 ? ['hub', 'floor'] : ['floor', 'hub']) runs[target].push(await runOne(target, scenario))
     }
-    const summary = (list) => ({ rps: median(list.map((x) => x.rps)), p50: median(list.map((x) => x.p50)), p99: median(list.map((x) => x.p99)), cpuUsPerEvent: median(list.map((x) => x.cpuUsPerEvent)), errors: list.reduce((a, x) => a + x.non2xx, 0) })
     const floor = summary(runs.floor)
     const hub = summary(runs.hub)
     const row = { scenario: scenario.name, floor, hub, ratio: hub.rps / floor.rps, hubEventsPerSec: hub.rps * scenario.events }

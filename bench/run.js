@@ -1,6 +1,7 @@
 // npm run bench: every benchmark. `npm run bench -- ingest scrape` runs only those suites.
 // BENCH_ROUNDS (default 5), BENCH_DURATION (seconds, default 5) and BENCH_WARMUP (seconds, default 2) set the ingest rounds.
 import { runIngestBench } from './ingest.js'
+import { runPgBench } from './pg.js'
 import { runOtlpBench } from './otlp.js'
 import { runScrapeBench } from './scrape.js'
 import { runProbeBench } from './probe.js'
@@ -8,14 +9,19 @@ import { runAuditBench } from './audit.js'
 import { runDashboardBench } from './dashboard.js'
 import { runPartsBench } from './parts.js'
 import { runMcpBench } from './mcp.js'
+import { runScaleBench } from './scale.js'
 
 const only = process.argv.slice(2)
 const suites = [
   ['ingest', runIngestBench],
+  // the hub on PostgreSQL beside SQLite and the floor (needs the database: BENCH_DATABASE_URL)
+  ['pg', runPgBench],
   // POST /v1/logs (OTLP JSON, protobuf, gzip) beside POST /events batches
   ['otlp', runOtlpBench],
   // only when named: where single-event ingest time goes, stage by stage (about 2 minutes)
   ['parts', runPartsBench, { onlyWhenNamed: true }],
+  // only when named: the issue-15 table at scale, every module in bench/scale/ (SCALE_QUICK=1: ~10× smaller data sets)
+  ['scale', () => runScaleBench(), { onlyWhenNamed: true }],
   ['scrape', runScrapeBench],
   ['probe', async () => { console.log('\n## probe'); return runProbeBench() }],
   ['dashboard', runDashboardBench],

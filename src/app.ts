@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import type { Config } from './config.js'
 import { orderPlugins, pluginMeta } from './http/plugin-order.js'
 import { buildValidator } from './http/validation.js'
+import { buildSerializer } from './http/serialization.js'
 import { MAX_PARAM_LENGTH, frameworkErrors } from './plugins/app/errors.js'
 import { QuietRequestLog } from './http/request-log.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
@@ -114,7 +115,8 @@ export async function buildApp (config: Config, opts: BuildOptions = {}): Promis
     bodyLimit: config.bodyLimit,
     requestTimeout: 30_000,
     // bodies validated without coercion, querystrings/params/headers with it (src/http/validation.ts)
-    schemaController: { compilersFactory: { buildValidator } },
+    // responses serialised with only the shared schemas each route reaches (src/http/serialization.ts)
+    schemaController: { compilersFactory: { buildValidator, buildSerializer } },
     // long path parameters reach their route (auth first, then a 414 from its params schema)
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,

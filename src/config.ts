@@ -61,7 +61,7 @@ export const ConfigSchema = Type.Object({
   /** monitored services (config file only); each is validated by the health plugin */
   services: Type.Optional(Type.Array(Type.Unknown())),
   healthScheduler: Type.Boolean({ default: true }),
-  probeConcurrency: Type.Integer({ minimum: 1, maximum: 10_000, default: 256 }),
+  probeConcurrency: Type.Integer({ minimum: 1, maximum: 10_000, default: 1024 }),
   probeAllow: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
   /** hosts, *.suffixes, IPs, CIDRs notification channels may reach; empty: any address not refused */
   channelAllow: Type.Array(Type.String({ minLength: 1 }), { default: [] }),

@@ -1,26 +1,13 @@
 // The offline verifier really runs as a child process, on a bundle exported by the hub.
 import t from 'tap'
-import { execFile } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateKeyPairSync } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import { build, adminHeaders, tempDir } from './helper.js'
-import { TS_LOADER, START_TIMEOUT_MS, PROCESS_TEST_TIMEOUT_MS } from './server-process.js'
+import { PROCESS_TEST_TIMEOUT_MS, runCli } from './server-process.js'
 
 // every run of the CLI here transpiles the sources first
 t.setTimeout(PROCESS_TEST_TIMEOUT_MS)
-
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
-
-function runCli (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
-  return new Promise((resolve) => {
-    // each run transpiles the sources first: on a loaded machine that alone can take longer than 20 s
-    execFile(process.execPath, [...TS_LOADER, CLI, ...args], { timeout: START_TIMEOUT_MS }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr })
-    })
-  })
-}
 
 t.test('mcp-server audit verify on a good and on a tampered bundle', async (t) => {
   const dir = tempDir(t)

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 
@@ -30,4 +31,12 @@ export async function build (t: Teardown, overrides: Partial<Config> = {}, dataD
   t.teardown(() => app.close())
   await app.ready()
   return { app, config, dataDir: dir }
+}
+
+/** Changes a hub's SQLite file as an attacker with database access would: the append-only triggers dropped, `fn` run in one transaction. */
+export function tamperAuditFile (dir: string, fn: (db: Database.Database) => void): void {
+  const db = new Database(join(dir, 'mcp.sqlite'))
+  db.exec('DROP TRIGGER audit_entries_no_update; DROP TRIGGER audit_entries_no_delete; DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete')
+  db.transaction(() => fn(db))()
+  db.close()
 }

@@ -1,9 +1,10 @@
 // Runs the server from its sources (src/server.ts) as a child process, as `npm start` would run the build:
 // node with the TypeScript loader tap runs the tests with, so a stale or missing dist/ is never tested.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 export const SERVER = fileURLToPath(new URL('../src/server.ts', import.meta.url))
+export const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
 
 /** The node arguments of the TypeScript loader this test runs under (tap's @tapjs/typescript). */
 export const TS_LOADER = process.execArgv.filter((a) => a.includes('@tapjs/typescript'))
@@ -58,4 +59,14 @@ export function failingStart (env: Record<string, string>): Promise<{ code: numb
 
 export function exited (child: ChildProcess): Promise<void> {
   return new Promise((resolve) => { if (child.exitCode !== null || child.signalCode !== null) resolve(); else child.once('exit', () => resolve()) })
+}
+
+/** Runs the command line (src/cli.ts) as a child process; answers its exit code and output. */
+export function runCli (args: string[], env: Record<string, string> = {}): Promise<{ code: number, stdout: string, stderr: string }> {
+  return new Promise((resolve) => {
+    // each run transpiles the sources first: on a loaded machine that alone can take longer than 20 s
+    execFile(process.execPath, [...TS_LOADER, CLI, ...args], { timeout: START_TIMEOUT_MS, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr })
+    })
+  })
 }

@@ -37,7 +37,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['metrics'],
       summary: 'Prometheus text exposition (format 0.0.4); reads stored state, never probes',
       produces: ['text/plain'],
-      response: { 200: Type.String({ description: 'text/plain; version=0.0.4' }), 429: ErrorRef },
+      // sent as the bytes cached per service (a Buffer is never re-serialised), documented as text
+      response: { 200: Type.Unsafe<Buffer>({ type: 'string', description: 'text/plain; version=0.0.4' }), 429: ErrorRef },
     },
   }, async (_req, reply) => reply.type(app.metrics.contentType).send(await app.metrics.exposition()))
 }

@@ -172,4 +172,17 @@ export const UptimeDays = Type.Object({
   })),
 }, { $id: 'UptimeDays', title: 'UptimeDays' })
 
-export const healthSchemas = [ServiceInput, ServiceDefinition, CheckResult, Incident, ServiceStatus, ServiceDetail, CheckServicesReport, UptimeDays]
+export const UptimeBars = Type.Object({
+  from: Type.String({ format: 'date', description: 'the first UTC day (the first character of each `codes`)' }),
+  days: Type.Integer(),
+  services: Type.Array(Type.Object({
+    name: Type.String(),
+    checks: Type.Integer({ description: 'checks over the window, maintenance not counted' }),
+    good: Type.Integer({ description: 'of those, up or degraded' }),
+    codes: Type.String({
+      description: 'one character per UTC day, oldest first: `u` all up, `g` some degraded and none down, `s` some down (under 5 %), `d` down 5 % or more, `-` no checks',
+    }),
+  })),
+}, { $id: 'UptimeBars', title: 'UptimeBars' })
+
+export const healthSchemas = [ServiceInput, ServiceDefinition, CheckResult, Incident, ServiceStatus, ServiceDetail, CheckServicesReport, UptimeDays, UptimeBars]

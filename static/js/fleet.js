@@ -6,28 +6,21 @@ import { api, esc, fmtAgo, fmtMs, fmtRatio, onLive, qs, showError, stateBadge, S
 const DAYS = 90
 // problems first, so a wall screen shows them without scrolling
 const ORDER = { down: 0, degraded: 1, unknown: 2, paused: 3, up: 4 }
-const DAY_COLOURS = { none: '#c9ced6', up: '#1f9d55', degraded: '#d69e2e', someDown: '#e07b24', down: '#c53030' }
+// the colour of each day code of GET /uptime/bars
+const DAY_COLOURS = { '-': '#c9ced6', u: '#1f9d55', g: '#d69e2e', s: '#e07b24', d: '#c53030' }
+const NO_BAR = { codes: '', checks: 0, good: 0 }
 
 /** One CSS gradient per bar (one element, not 90): a segment per day, equal neighbours merged. */
-export function uptimeBar (days) {
-  const colours = new Array(DAYS).fill(DAY_COLOURS.none)
-  let total = 0
-  let good = 0
-  for (const [i, checks, up, degraded, down] of days) {
-    if (i < 0 || i >= DAYS || checks === 0) continue
-    total += checks
-    good += up + degraded
-    colours[i] = down === 0 ? (degraded === 0 ? DAY_COLOURS.up : DAY_COLOURS.degraded) : (down / checks < 0.05 ? DAY_COLOURS.someDown : DAY_COLOURS.down)
-  }
+export function uptimeBar ({ codes, checks, good }) {
   const stops = []
   let start = 0
   for (let i = 1; i <= DAYS; i++) {
-    if (i === DAYS || colours[i] !== colours[start]) {
-      stops.push(`${colours[start]} ${(start * 100 / DAYS).toFixed(2)}% ${(i * 100 / DAYS).toFixed(2)}%`)
+    if (i === DAYS || codes[i] !== codes[start]) {
+      stops.push(`${DAY_COLOURS[codes[start]] ?? DAY_COLOURS['-']} ${(start * 100 / DAYS).toFixed(2)}% ${(i * 100 / DAYS).toFixed(2)}%`)
       start = i
     }
   }
-  return { gradient: `linear-gradient(to right,${stops.join(',')})`, ratio: total ? good / total : null }
+  return { gradient: `linear-gradient(to right,${stops.join(',')})`, ratio: checks ? good / checks : null }
 }
 
 function incidentText (s) {
@@ -38,7 +31,7 @@ function incidentText (s) {
 }
 
 function cardHtml (s, bar) {
-  const u = bar ?? uptimeBar([])
+  const u = bar ?? uptimeBar(NO_BAR)
   return `<article class="card st-${esc(s.state)}" id="svc-${esc(s.name)}" data-state="${esc(s.state)}">` +
     `<h3><a href="#/service/${encodeURIComponent(s.name)}">${esc(s.name)}</a></h3>${stateBadge(s.state)}` +
     `<p class="meta"><span class="lat" title="${esc(t('fleet.latencyTitle'))}">${esc(fmtMs(s.latencyMs))}</span>` +
@@ -67,11 +60,12 @@ export async function mount (el, { query }) {
   const shown = el.querySelector('#fleet-shown')
   for (const k of ['state', 'tag', 'q']) if (query.get(k)) form.elements[k].value = query.get(k)
 
-  // the cards come first; the uptime bars (a heavier read, asked after so it cannot delay the cards)
-  // fill in when their answer arrives
-  const services = await api('/services')
-  const uptimeAnswer = api(`/uptime/daily${qs({ days: DAYS })}`)
+  // the cards come first; the uptime bars are asked right after (the hub answers the cards first, then
+  // builds the bars while the browser lays the cards out) and fill in when their answer arrives
+  const servicesAnswer = api('/services')
+  const uptimeAnswer = api(`/uptime/bars${qs({ days: DAYS })}`)
   uptimeAnswer.catch(() => {})
+  const services = await servicesAnswer
   const bars = new Map()
   const byName = new Map()
   services.sort((a, b) => (ORDER[a.state] ?? 9) - (ORDER[b.state] ?? 9) || a.name.localeCompare(b.name))
@@ -128,7 +122,7 @@ export async function mount (el, { query }) {
 
   uptimeAnswer.then((uptime) => {
     for (const u of uptime.services) {
-      const bar = uptimeBar(u.days)
+      const bar = uptimeBar(u)
       bars.set(u.name, bar)
       const card = document.getElementById(`svc-${u.name}`)
       if (!card) continue

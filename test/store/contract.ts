@@ -49,7 +49,8 @@ const DAY = 24 * HOUR
 
 // ── events ─────────────────────────────────────────────────────────────────────────────────────────
 
-const ev = (over: Partial<NewEvent> = {}): NewEvent => ({
+/** A new event as the ingest path makes it; fields overridable. */
+export const ev = (over: Partial<NewEvent> = {}): NewEvent => ({
   id: ulid(over.receivedAt ?? Date.now()),
   type: 'test.happened',
   source: null,
@@ -385,7 +386,8 @@ contract('streamLog', 'append answers increasing seqs; after answers one kind pa
 // ── audit ──────────────────────────────────────────────────────────────────────────────────────────
 
 let draftNo = 0
-const draft = (over: Partial<AuditDraft> = {}): AuditDraft => {
+/** An audit draft, each with its own target id and metadata.n; fields overridable. */
+export const draft = (over: Partial<AuditDraft> = {}): AuditDraft => {
   const now = Date.now()
   return {
     id: ulid(now),

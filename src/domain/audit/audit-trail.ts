@@ -48,6 +48,7 @@ export const SYSTEM_ACTOR: AuditActor = { type: 'system', id: 'mcp-server', name
 const validator = compileValidator<AuditInputT>(AuditInput)
 const cursor = cursorCodec('a1.')
 const VERIFY_CHUNK = 2000
+const VERIFY_TEXT_CHUNK = 5000
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
@@ -135,6 +136,17 @@ export function createAuditService (opts: AuditServiceOptions) {
     }
   }
 
+  /** The walk for stores without canonical texts: each entry read as an object and canonicalised. */
+  async function verifyGeneric (verifier: ChainVerifier, last: number): Promise<VerifyResult> {
+    for (let from = 1; from <= last;) {
+      const chunk = await store.audit.range(from, last, VERIFY_CHUNK)
+      if (chunk.length === 0 || !chunk.every((e) => verifier.add(e))) break
+      from = chunk[chunk.length - 1].seq + 1
+      await yieldToLoop()
+    }
+    return verifier.finish()
+  }
+
   function publicKeys () {
     return [...trustedKeys.entries()].map(([keyId, key]) => ({ keyId, pem: key.export({ type: 'spki', format: 'pem' }) as string }))
   }
@@ -220,14 +232,26 @@ export function createAuditService (opts: AuditServiceOptions) {
       // past the tail read afterwards means entries were removed
       for (const c of await store.audit.checkpoints(Number.MAX_SAFE_INTEGER)) verifier.addCheckpoint(c)
       const last = (await store.audit.tail())?.seq ?? 0
+      const { canonicalTexts, columns: columnsOf } = store.audit
+      if (!canonicalTexts || !columnsOf) return verifyGeneric(verifier, last)
       let from = 1
       while (from <= last) {
-        const chunk = await store.audit.range(from, last, VERIFY_CHUNK)
+        // each entry's canonical text, built by the store from its columns and hashed here (canonical.ts):
+        // a chunk is some 10-20 ms of work, after which the loop serves what waits
+        const chunk = await canonicalTexts.call(store.audit, from, last, VERIFY_TEXT_CHUNK)
         if (chunk.length === 0) break
         let broken = false
-        for (const e of chunk) if (!verifier.add(e)) { broken = true; break }
+        for (const r of chunk) {
+          let ok = verifier.addText(r)
+          if (ok === undefined) {
+            // a text that does not hash to the stored hash: the entry's columns decide, as add would
+            const [columns] = await columnsOf.call(store.audit, r[0], r[0], 1)
+            ok = columns ? verifier.addColumns(columns) : false
+          }
+          if (!ok) { broken = true; break }
+        }
         if (broken) break
-        from = chunk[chunk.length - 1].seq + 1
+        from = chunk[chunk.length - 1][0] + 1
         await yieldToLoop()
       }
       return verifier.finish()

@@ -2,6 +2,7 @@
 // walks entries in seq order against their hashes, links and signed checkpoints, and reads offline
 // bundles (GET /audit/export) line by line. Pure: no Fastify, no store.
 import type { KeyObject } from 'node:crypto'
+import { canonicalFromColumns, fromColumns, sha256Hex, type AuditColumns, type StoredText } from './canonical.js'
 import { checkpointSignatureValid, entryHash, GENESIS_HASH, keyIdOf, publicKeyFromPem, type AuditEntry, type Checkpoint } from './hash-chain.js'
 
 export interface VerifyResult {
@@ -53,50 +54,87 @@ export class ChainVerifier {
 
   /** Checks the next entry; false once the chain is broken (further entries are not examined). */
   add (e: AuditEntry): boolean {
-    this.started = true
     if (this.walkBreak) return false
-    this.checked++
-    const broken = this.check(e)
-    if (broken) { this.walkBreak = broken; return false }
-    this.prev2Hash = this.prevHash
-    this.prevHash = e.hash
-    this.expectedSeq = e.seq + 1
-    return true
-  }
-
-  private check (e: AuditEntry): Break | null {
-    const expected = this.expectedSeq
-    if (e.seq > expected) {
-      return { seq: expected, reason: e.seq - expected === 1 ? `entry ${expected} is missing (deleted)` : `entries ${expected}..${e.seq - 1} are missing (deleted)` }
-    }
-    if (e.seq !== expected) return { seq: e.seq, reason: `entry ${e.seq} is out of order: expected seq ${expected}` }
-    let computed: string
+    let computed: string | null
     try {
       computed = entryHash(e)
     } catch {
-      return { seq: e.seq, reason: `entry ${e.seq} cannot be encoded` }
+      computed = null
     }
-    if (e.prevHash !== this.prevHash) {
-      if (this.prev2Hash !== null && e.prevHash === this.prev2Hash) {
-        return { seq: e.seq - 1, reason: `entry ${e.seq - 1} was inserted: entry ${e.seq} links to entry ${e.seq - 2}` }
-      }
-      if (computed === e.hash && e.seq > 1) {
-        return { seq: e.seq - 1, reason: `entry ${e.seq - 1} was altered and re-hashed: entry ${e.seq} links to a different hash` }
-      }
-      return { seq: e.seq, reason: `entry ${e.seq} does not link to entry ${e.seq - 1} (moved, replaced or reordered)` }
+    return this.step(e.seq, e.prevHash, e.hash, computed, e.time, e.timeMs)
+  }
+
+  /**
+   * The same check over a stored entry's columns, the fast way: its canonical text by template
+   * (canonical.ts), hashed once. When the template does not give the stored hash, the entry is
+   * checked the generic way, as add does, so the verdict is always add's.
+   */
+  addColumns (c: AuditColumns): boolean {
+    const text = canonicalFromColumns(c)
+    if (text !== undefined && sha256Hex(text) === c[21]) {
+      return this.step(c[0], c[20], c[21], c[21], c[2], c[3] !== Date.parse(c[2]) ? c[3] : undefined)
     }
-    if (computed !== e.hash) return { seq: e.seq, reason: `entry ${e.seq} was modified: its content does not match its hash` }
+    let e: AuditEntry
+    try {
+      e = fromColumns(c)
+    } catch {
+      // metadata that is not JSON at all
+      return this.step(c[0], c[20], c[21], null, c[2], undefined)
+    }
+    return this.add(e)
+  }
+
+  /**
+   * The fastest check: the entry's canonical text as the store built it from the columns. Its hash
+   * either matches the stored one, and the entry is checked as add would check it, or the answer is
+   * undefined: the caller then checks the entry's columns with addColumns, which decides as add does.
+   */
+  addText (r: StoredText): boolean | undefined {
+    if (r[1] === null || sha256Hex(r[1]) !== r[5]) return undefined
+    return this.step(r[0], r[4], r[5], r[5], r[2], r[3] !== Date.parse(r[2]) ? r[3] : undefined)
+  }
+
+  private step (seq: number, prevHash: string, hash: string, computed: string | null, time: string, timeMs: number | undefined): boolean {
+    this.started = true
+    if (this.walkBreak) return false
+    this.checked++
+    const broken = this.check(seq, prevHash, hash, computed, time, timeMs)
+    if (broken) { this.walkBreak = broken; return false }
+    this.prev2Hash = this.prevHash
+    this.prevHash = hash
+    this.expectedSeq = seq + 1
+    return true
+  }
+
+  /** `computed`: the hash of the entry's content, null when it cannot be encoded */
+  private check (seq: number, prevHash: string, hash: string, computed: string | null, time: string, timeMs: number | undefined): Break | null {
+    const expected = this.expectedSeq
+    if (seq > expected) {
+      return { seq: expected, reason: seq - expected === 1 ? `entry ${expected} is missing (deleted)` : `entries ${expected}..${seq - 1} are missing (deleted)` }
+    }
+    if (seq !== expected) return { seq, reason: `entry ${seq} is out of order: expected seq ${expected}` }
+    if (computed === null) return { seq, reason: `entry ${seq} cannot be encoded` }
+    if (prevHash !== this.prevHash) {
+      if (this.prev2Hash !== null && prevHash === this.prev2Hash) {
+        return { seq: seq - 1, reason: `entry ${seq - 1} was inserted: entry ${seq} links to entry ${seq - 2}` }
+      }
+      if (computed === hash && seq > 1) {
+        return { seq: seq - 1, reason: `entry ${seq - 1} was altered and re-hashed: entry ${seq} links to a different hash` }
+      }
+      return { seq, reason: `entry ${seq} does not link to entry ${seq - 1} (moved, replaced or reordered)` }
+    }
+    if (computed !== hash) return { seq, reason: `entry ${seq} was modified: its content does not match its hash` }
     // time queries read the stored epoch-ms copy: it must still say what the hashed time says
-    if (e.timeMs !== undefined && e.timeMs !== Date.parse(e.time)) {
-      return { seq: e.seq, reason: `entry ${e.seq} was modified: its stored time_ms ${String(e.timeMs)} is not its hashed time ${e.time}` }
+    if (timeMs !== undefined && timeMs !== Date.parse(time)) {
+      return { seq, reason: `entry ${seq} was modified: its stored time_ms ${String(timeMs)} is not its hashed time ${time}` }
     }
-    const cp = this.checkpoints.get(e.seq)
+    const cp = this.checkpoints.get(seq)
     if (cp) {
-      if (cp.hash !== e.hash) {
+      if (cp.hash !== hash) {
         const from = this.lastGoodCheckpoint + 1
-        return { seq: from, reason: `entries ${from}..${e.seq} were rewritten: entry ${e.seq} does not match the checkpoint signed at that seq` }
+        return { seq: from, reason: `entries ${from}..${seq} were rewritten: entry ${seq} does not match the checkpoint signed at that seq` }
       }
-      this.lastGoodCheckpoint = e.seq
+      this.lastGoodCheckpoint = seq
       this.verifiedCheckpoints++
     }
     return null

@@ -4,6 +4,7 @@
 // is in chain-verifier.ts.
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
 import canonicalize from 'canonicalize'
+import { canonicalFromColumns, sha256Hex, toColumns } from './canonical.js'
 
 export const ACTOR_TYPES = ['user', 'agent', 'service', 'system'] as const
 export type ActorType = typeof ACTOR_TYPES[number]
@@ -78,13 +79,46 @@ export function entryHash (e: Omit<AuditEntry, 'hash'>): string {
   return sha256(text)
 }
 
+/**
+ * An entry's hash the fast way: the canonical text by template over its columns (canonical.ts), the
+ * same text as entryHash's generic canonicaliser for every entry the template takes; entryHash otherwise.
+ */
+export function templateHash (e: Omit<AuditEntry, 'hash'>): string {
+  let text: string | undefined
+  try {
+    text = canonicalFromColumns(toColumns(e, ''))
+  } catch {
+    text = undefined // metadata the canonicaliser refuses: entryHash says so as it always did
+  }
+  return text === undefined ? entryHash(e) : sha256Hex(text)
+}
+
 /** Places drafts after `prev` in the chain: seq, prevHash and hash. */
 export function chainEntries (prev: { seq: number, hash: string } | undefined, drafts: AuditDraft[]): AuditEntry[] {
   let seq = prev?.seq ?? 0
   let prevHash = prev?.hash ?? GENESIS_HASH
   return drafts.map((d) => {
-    const partial = { ...d, seq: ++seq, prevHash }
-    const entry: AuditEntry = { ...partial, hash: entryHash(partial) }
+    // the fields one by one (in the order a spread of the draft gave): two spreads an entry cost more than its hash
+    const entry: AuditEntry = {
+      id: d.id,
+      time: d.time,
+      actor: d.actor,
+      action: d.action,
+      target: d.target,
+      outcome: d.outcome,
+      reason: d.reason,
+      metadata: d.metadata,
+      model: d.model,
+      tool: d.tool,
+      argumentsHash: d.argumentsHash,
+      clientIp: d.clientIp,
+      requestId: d.requestId,
+      submittedBy: d.submittedBy,
+      seq: ++seq,
+      prevHash,
+      hash: '',
+    }
+    entry.hash = templateHash(entry)
     prevHash = entry.hash
     return entry
   })

@@ -13,6 +13,35 @@ import { checkView, incidentView, iso, statusView, type CheckServicesView, type 
 
 const DAY = 86_400_000
 
+/** A day without checks in the uptime bars' codes. */
+const NO_CHECKS = '-'
+interface PastBar { codes: string, checks: number, good: number }
+
+/**
+ * One UTC day of a service's uptime bar as one character: `u` every check up, `g` some degraded and
+ * none down, `s` some down but under 5 % of the checks, `d` down 5 % or more; `-` no checks.
+ */
+export function dayCode (c: { total: number, degraded: number, down: number }): string {
+  if (c.total === 0) return NO_CHECKS
+  if (c.down === 0) return c.degraded === 0 ? 'u' : 'g'
+  return c.down / c.total < 0.05 ? 's' : 'd'
+}
+
+/** Each service's codes for the `count` finished days from `from`, and its checks over them. */
+function pastBarsOf (rows: readonly DailyUptime[], from: number, count: number): Map<string, PastBar> {
+  const codes = new Map<string, { chars: string[], checks: number, good: number }>()
+  for (const r of rows) {
+    let b = codes.get(r.service)
+    if (!b) codes.set(r.service, b = { chars: new Array<string>(count).fill(NO_CHECKS), checks: 0, good: 0 })
+    const i = (r.day - from) / DAY
+    if (i < 0 || i >= count) continue
+    b.chars[i] = dayCode(r)
+    b.checks += r.total
+    b.good += r.up + r.degraded
+  }
+  return new Map([...codes].map(([name, b]) => [name, { codes: b.chars.join(''), checks: b.checks, good: b.good }]))
+}
+
 const checkCursor = cursorCodec('h1.')
 const incidentCursor = cursorCodec('i1.')
 
@@ -25,6 +54,20 @@ export interface HealthReadsOptions {
 export function createHealthReads (opts: HealthReadsOptions) {
   const { services, store, now } = opts
   let pastDays: { from: number, today: number, rows: DailyUptime[] } | null = null
+  // the bars of the finished days, derived once from `pastDays` (the same object while it holds)
+  let pastBars: { of: DailyUptime[], bars: Map<string, PastBar> } | null = null
+
+  /** The finished days' rows, read once per day and window. */
+  async function finishedDays (days: number) {
+    const today = Math.floor(now() / DAY) * DAY
+    const from = today - (days - 1) * DAY
+    // Finished days no longer change: they are read once per day and window, and only today's
+    // counts are read on each call (a 90-day fleet is ~180,000 day rows; today is one per service).
+    if (!pastDays || pastDays.from !== from || pastDays.today !== today) {
+      pastDays = { from, today, rows: await store.health.uptimeByDay(from, today) }
+    }
+    return pastDays
+  }
 
   function mustGet (name: string): MonitoredService {
     const e = services.get(name)
@@ -80,15 +123,9 @@ export function createHealthReads (opts: HealthReadsOptions) {
      * down]`, index 0 = `from`; days without checks are left out.
      */
     async uptimeDays (days: number) {
-      const today = Math.floor(now() / DAY) * DAY
-      const from = today - (days - 1) * DAY
-      // Finished days no longer change: they are read once per day and window, and only today's
-      // counts are read on each call (a 90-day fleet is ~180,000 day rows; today is one per service).
-      if (!pastDays || pastDays.from !== from || pastDays.today !== today) {
-        pastDays = { from, today, rows: await store.health.uptimeByDay(from, today) }
-      }
+      const { from, today, rows: past } = await finishedDays(days)
       const byService = new Map<string, Array<[number, number, number, number, number]>>()
-      for (const r of [...pastDays.rows, ...await store.health.uptimeByDay(today)]) {
+      for (const r of [...past, ...await store.health.uptimeByDay(today)]) {
         if (!services.has(r.service)) continue
         let list = byService.get(r.service)
         if (!list) byService.set(r.service, list = [])
@@ -101,9 +138,33 @@ export function createHealthReads (opts: HealthReadsOptions) {
       }
     },
 
+    /**
+     * The fleet view's uptime bars, compact: per service one character per UTC day (`dayCode`) and its
+     * checks and good (up or degraded) checks over the window. The finished days' part is built once per
+     * day and window from the daily table; only today's rows are read on each call.
+     */
+    async uptimeBars (days: number) {
+      const { from, rows: past } = await finishedDays(days)
+      if (pastBars?.of !== past) pastBars = { of: past, bars: pastBarsOf(past, from, days - 1) }
+      const todays = new Map((await store.health.uptimeByDay(from + (days - 1) * DAY)).map((r) => [r.service, r]))
+      const none = { codes: NO_CHECKS.repeat(days - 1), checks: 0, good: 0 }
+      return {
+        from: iso(from).slice(0, 10),
+        days,
+        services: [...services.keys()].sort().map((name) => {
+          const b = pastBars!.bars.get(name) ?? none
+          const t = todays.get(name)
+          return t
+            ? { name, checks: b.checks + t.total, good: b.good + t.up + t.degraded, codes: b.codes + dayCode(t) }
+            : { name, checks: b.checks, good: b.good, codes: b.codes + NO_CHECKS }
+        }),
+      }
+    },
+
     /** A removed service's cached past days go with it, so one re-created under its name starts afresh. */
     forgetPastDays () {
       pastDays = null
+      pastBars = null
     },
 
     async history (name: string, q: { since?: string, until?: string, cursor?: string, limit: number }) {

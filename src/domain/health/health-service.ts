@@ -160,6 +160,7 @@ export function createHealthService (opts: HealthServiceOptions) {
 
     detail: reads.detail,
     uptimeDays: reads.uptimeDays,
+    uptimeBars: reads.uptimeBars,
     history: reads.history,
     incidents: reads.incidents,
 

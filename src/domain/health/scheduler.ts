@@ -69,7 +69,10 @@ export function createScheduler (opts: SchedulerOptions) {
   const now = opts.now ?? Date.now
   const heap = new DueHeap()
   const live = new Map<string, { gen: number, interval: number }>()
-  const queue: Array<{ key: string, due: number }> = []
+  // runs waiting for a slot, oldest first: `queue[qHead]` is next (an index, not shift(): a backlog of
+  // thousands must not cost a copy of the array per start)
+  let queue: Array<{ key: string, due: number }> = []
+  let qHead = 0
   const queued = new Set<string>()
   const running = new Map<string, Promise<void>>()
   const drift = new Float64Array(opts.driftSamples ?? 10_000)
@@ -127,8 +130,9 @@ export function createScheduler (opts: SchedulerOptions) {
 
   function pump () {
     // eslint-disable-next-line no-unmodified-loop-condition -- stop() sets it between runs
-    while (!stopped && running.size < opts.concurrency && queue.length > 0) {
-      const { key, due } = queue.shift()!
+    while (!stopped && running.size < opts.concurrency && qHead < queue.length) {
+      const { key, due } = queue[qHead++]
+      if (qHead >= 1024 && qHead * 2 >= queue.length) { queue = queue.slice(qHead); qHead = 0 }
       queued.delete(key)
       if (!live.has(key)) continue
       start(key, due)
@@ -154,13 +158,13 @@ export function createScheduler (opts: SchedulerOptions) {
       if (cur) return cur
       if (queued.has(key)) {
         queued.delete(key)
-        const i = queue.findIndex((q) => q.key === key)
+        const i = queue.findIndex((q, j) => j >= qHead && q.key === key)
         if (i >= 0) queue.splice(i, 1)
       }
       return start(key, null)
     },
     stats (): SchedulerStats {
-      return { keys: live.size, running: running.size, queued: queue.length, started, skipped }
+      return { keys: live.size, running: running.size, queued: queue.length - qHead, started, skipped }
     },
     /** Drift (actual start − due time, ms) at percentile `p` (0–100) over recent runs. */
     driftPercentile (p: number): number | null {
@@ -177,7 +181,8 @@ export function createScheduler (opts: SchedulerOptions) {
       timer = null
       heap.clear()
       live.clear()
-      queue.length = 0
+      queue = []
+      qHead = 0
       queued.clear()
       await Promise.all(running.values())
     },

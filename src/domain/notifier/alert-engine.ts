@@ -63,6 +63,11 @@ const noChanges = (): Changes => ({ alerts: [], items: [], published: [] })
 export async function openAlertEngine (o: AlertEngineOptions) {
   const { store, bus, log, writes, nextId, rules } = o
   const lastStates = new Map<string, LastServiceState>((await store.serviceStates()).map((s) => [s.service, s]))
+  // the services whose last state carries a severity (down, degraded): the only ones an aggregate rule
+  // counts, so that evaluating aggregates on each transition costs the troubled services, not the fleet
+  const troubled = new Set<string>()
+  const track = (s: LastServiceState) => { if (severityOf(s.state as never)) troubled.add(s.service); else troubled.delete(s.service) }
+  for (const s of lastStates.values()) track(s)
   /** firing alerts by rule id + subject (service name, or '*' for an aggregate rule) */
   const open = new Map<string, AlertRecord>()
   const keyOf = (a: Pick<AlertRecord, 'ruleId' | 'service'>) => `${a.ruleId}\u0000${a.service ?? '*'}`
@@ -91,7 +96,7 @@ export async function openAlertEngine (o: AlertEngineOptions) {
 
   /** Aggregate alerts count unhealthy services that are neither silenced nor in maintenance. */
   function unhealthyFor (rule: AlertRuleT, now: number): LastServiceState[] {
-    return [...lastStates.values()].filter((s) => {
+    return [...troubled].map((name) => lastStates.get(name)!).filter((s) => {
       const sev = severityOf(s.state as never)
       if (!sev || !rule.severities!.includes(sev) || !matchesService(rule, s.service, s.tags)) return false
       const sup = suppressionOf(s.service, now)
@@ -158,12 +163,27 @@ export async function openAlertEngine (o: AlertEngineOptions) {
     }
   }
 
+  // Aggregate rules are evaluated once for all the transitions of one turn of the event loop (a batch
+  // of checks is stored, then its transitions published, together): evaluated on each transition, they
+  // cost the troubled services once per transition, quadratic when thousands of services change at once.
+  let aggregatesDue: Promise<void> | null = null
+  function evaluateAggregatesSoon () {
+    aggregatesDue ??= writes.track(new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      aggregatesDue = null
+      if (closed) return
+      const changes = noChanges()
+      evaluateAggregates(changes, Date.now())
+      return commit(changes)
+    }))
+  }
+
   function followTransition (t: ServiceTransition) {
     if (closed) return
     const now = Date.now()
     const at = Date.parse(t.at)
     const state: LastServiceState = { service: t.service, state: t.to, tags: t.tags ?? [], dependsOn: t.dependsOn ?? [], at: Number.isFinite(at) ? at : now }
     lastStates.set(t.service, state)
+    track(state)
     const changes = noChanges()
     const sev = severityOf(t.to)
     for (const rule of rules.specs()) {
@@ -187,8 +207,8 @@ export async function openAlertEngine (o: AlertEngineOptions) {
         }), now)
       }
     }
-    evaluateAggregates(changes, now)
     void commit(changes, state)
+    evaluateAggregatesSoon()
   }
 
   /** Suppressions lift and reminders fall due with time: every firing alert is looked at each tick. */

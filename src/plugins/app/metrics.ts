@@ -15,7 +15,7 @@ declare module 'fastify' {
     metrics: {
       registry: Registry
       contentType: string
-      exposition (): Promise<string>
+      exposition (): Promise<Buffer>
       summary (): Promise<Summary>
       /** recomputes the cached uptime ratios (the background task does it every few minutes) */
       refreshUptime (): Promise<void>

@@ -1,6 +1,7 @@
 // The audit area of the storage port: an append-only hash chain and its signed checkpoints. The domain
 // makes the chain (hash-chain.ts); the store keeps it, appending only what continues its tail.
 import type { AuditEntry, Checkpoint } from '../../domain/audit/hash-chain.js'
+import type { AuditColumns, StoredText } from '../../domain/audit/canonical.js'
 
 export interface AuditFilter {
   actorId?: string
@@ -38,6 +39,18 @@ export interface AuditStore {
   get (id: string): Promise<AuditEntry | undefined>
   /** entries with fromSeq <= seq <= toSeq in seq order, at most `limit` */
   range (fromSeq: number, toSeq: number, limit: number): Promise<AuditEntry[]>
+  /**
+   * The same entries as range, each as its columns (canonical.ts's AuditColumns, metadata as stored):
+   * what verification reads, without an object per entry.
+   */
+  columns? (fromSeq: number, toSeq: number, limit: number): Promise<AuditColumns[]>
+  /**
+   * The same entries as range, each as its canonical text built from its columns by canonical.ts's
+   * template (text null where a column is not of its kind), with seq, time, time_ms, prevHash and hash:
+   * what verification hashes, built where the rows are. Both optional: without them the audit
+   * service verifies entry by entry from range (the generic walk), with the same verdict, slower.
+   */
+  canonicalTexts? (fromSeq: number, toSeq: number, limit: number): Promise<StoredText[]>
   /** the last stored entry's link; undefined when the trail is empty */
   tail (): Promise<AuditLink | undefined>
   count (): Promise<number>

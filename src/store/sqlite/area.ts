@@ -16,6 +16,8 @@ export interface ExportTable {
   order: string
   /** an existing key must hold the very same row (the audit trail), else the import is refused */
   immutable?: boolean
+  /** statements an import runs after each row it inserts into this table (bookkeeping of the area) */
+  afterInsert?: string[]
 }
 
 export interface SqliteArea {

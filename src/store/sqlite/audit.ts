@@ -4,7 +4,8 @@
 // UPDATE and DELETE.
 import type Database from 'better-sqlite3'
 import { EMPTY_TRAIL, type AuditFilter, type AuditLink, type AuditStore } from '../ports/audit.js'
-import type { AuditEntry, Checkpoint, ActorType, Outcome } from '../../domain/audit/hash-chain.js'
+import type { AuditEntry, Checkpoint } from '../../domain/audit/hash-chain.js'
+import { AUDIT_COLUMNS, fromColumns, toColumns, type AuditColumns, type StoredText } from '../../domain/audit/canonical.js'
 import { conflict, invalid } from '../../domain/shared/errors.js'
 import { sql, statementCache, type SqliteArea, type Writer } from './area.js'
 
@@ -37,33 +38,27 @@ export interface AuditRow {
   hash: string
 }
 
-export function rowToEntry (r: AuditRow): AuditEntry {
-  return {
-    seq: r.seq,
-    id: r.id,
-    time: r.time,
-    actor: { type: r.actor_type as ActorType, id: r.actor_id, name: r.actor_name, onBehalfOf: r.on_behalf_of },
-    action: r.action,
-    target: r.target_type !== null && r.target_id !== null ? { type: r.target_type, id: r.target_id } : null,
-    outcome: r.outcome as Outcome,
-    reason: r.reason,
-    metadata: JSON.parse(r.metadata),
-    model: r.model,
-    tool: r.tool,
-    argumentsHash: r.arguments_hash,
-    clientIp: r.client_ip,
-    requestId: r.request_id,
-    submittedBy: r.submitted_by,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-    // time queries filter on time_ms, which the hash does not cover: a copy that no longer says what the
-    // hashed time says is handed on, for the verifier to report (a sound row reads back as appended)
-    ...(r.time_ms !== Date.parse(r.time) ? { timeMs: r.time_ms } : {}),
-  }
-}
+export const rowToEntry = (r: AuditRow): AuditEntry => fromColumns(AUDIT_COLUMNS.map((c) => r[c]) as AuditColumns)
 
 export interface CheckpointRow { seq: number, hash: string, time: string, key_id: string, signature: string }
 export const toCheckpoint = (r: CheckpointRow): Checkpoint => ({ seq: r.seq, hash: r.hash, time: r.time, keyId: r.key_id, signature: r.signature })
+
+/** A text column as its JSON literal (json_quote writes what JSON.stringify does), NULL if it holds another type. */
+const lit = (c: string) => `CASE WHEN typeof(${c}) IN ('text', 'null') THEN json_quote(${c}) END`
+/**
+ * canonical.ts's template in SQL: an entry's canonical text from its columns, keys in canonical order,
+ * built by one format() (a chain of || would copy the growing text once per piece). A column that is
+ * not of its kind leaves its place empty, and a character json_quote escapes otherwise than
+ * JSON.stringify gives another text: either way the hash does not match and the verifier checks the
+ * entry's columns instead.
+ */
+const CANONICAL_TEXT = 'format(\'{"action":%s,"actor":{"id":%s,"name":%s,"onBehalfOf":%s,"type":%s},"argumentsHash":%s,"clientIp":%s,"id":%s,' +
+  `"metadata":%s,"model":%s,"outcome":%s,"prevHash":%s,"reason":%s,"requestId":%s,"seq":%d,"submittedBy":%s,"target":%s,"time":%s,"tool":%s}',
+  ${['action', 'actor_id', 'actor_name', 'on_behalf_of', 'actor_type', 'arguments_hash', 'client_ip', 'id'].map(lit).join(', ')},
+  CASE WHEN typeof(metadata) = 'text' THEN metadata END, ${['model', 'outcome', 'prev_hash', 'reason', 'request_id'].map(lit).join(', ')},
+  seq, ${lit('submitted_by')},
+  CASE WHEN target_type IS NULL OR target_id IS NULL THEN 'null' ELSE format('{"id":%s,"type":%s}', ${lit('target_id')}, ${lit('target_type')}) END,
+  ${lit('time')}, ${lit('tool')})`
 
 const TAIL = 'SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1'
 
@@ -132,14 +127,9 @@ export const auditArea: SqliteArea = {
           throw invalid(`audit entry ${entries[i].seq} does not continue entry ${entries[i - 1].seq}`)
         }
       }
-      const insert = q(`INSERT INTO audit_entries (seq, id, time, time_ms, actor_type, actor_id, actor_name, on_behalf_of, action,
-        target_type, target_id, outcome, reason, metadata, model, tool, arguments_hash, client_ip, request_id, submitted_by, prev_hash, hash)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      for (const e of entries) {
-        insert.run(e.seq, e.id, e.time, Date.parse(e.time), e.actor.type, e.actor.id, e.actor.name, e.actor.onBehalfOf, e.action,
-          e.target?.type ?? null, e.target?.id ?? null, e.outcome, e.reason, JSON.stringify(e.metadata), e.model, e.tool,
-          e.argumentsHash, e.clientIp, e.requestId, e.submittedBy, e.prevHash, e.hash)
-      }
+      const insert = q(`INSERT INTO audit_entries (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`)
+      // metadata is stored as its canonical text: the entry's canonical bytes are then its columns (canonical.ts)
+      for (const e of entries) insert.run(toColumns(e, e.hash))
     },
     'audit.checkpoint' (db, c: Checkpoint): void {
       const q = sql(db)
@@ -153,6 +143,10 @@ export const auditArea: SqliteArea = {
 
 export function sqliteAuditStore (reader: Database.Database, writer: Writer): AuditStore {
   const q = statementCache(reader)
+  // arrays, not objects: verification reads every entry (a statement of its own, as raw mode sticks)
+  const columnsRange = reader.prepare(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_entries WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`).raw(true)
+  const textRange = reader.prepare(`SELECT seq, ${CANONICAL_TEXT}, time, time_ms, prev_hash, hash FROM audit_entries
+    WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`).raw(true)
   return {
     async append (entries) {
       await writer.submit('audit.append', entries, entries.length)
@@ -180,6 +174,12 @@ export function sqliteAuditStore (reader: Database.Database, writer: Writer): Au
     },
     async range (fromSeq, toSeq, limit) {
       return (q('SELECT * FROM audit_entries WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?').all(fromSeq, toSeq, limit) as AuditRow[]).map(rowToEntry)
+    },
+    async columns (fromSeq, toSeq, limit) {
+      return columnsRange.all(fromSeq, toSeq, limit) as AuditColumns[]
+    },
+    async canonicalTexts (fromSeq, toSeq, limit) {
+      return textRange.all(fromSeq, toSeq, limit) as StoredText[]
     },
     async tail () {
       return q(TAIL).get() as AuditLink | undefined

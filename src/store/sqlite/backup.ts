@@ -3,6 +3,7 @@
 // that view fixed while writes go on, and the main reader's other queries never see a stale snapshot.
 import Database from 'better-sqlite3'
 import { DomainError } from '../../domain/shared/errors.js'
+import type { AuditEntry, Checkpoint } from '../../domain/audit/hash-chain.js'
 import type { BackupRow, BackupStore } from '../ports/backup.js'
 import { sql, type ExportTable, type SqliteArea, type Writer } from './area.js'
 import { rowToEntry, toCheckpoint, type AuditRow, type CheckpointRow } from './audit.js'
@@ -71,6 +72,7 @@ export const backupArea: SqliteArea = {
           throw invalid(line, `${table}: ${(err as Error).message}`)
         }
         if (changes === 0) { skipped[table]++; continue }
+        for (const statement of spec.afterInsert ?? []) q(statement).run()
         inserted[table]++
       }
       return { inserted, skipped }
@@ -98,14 +100,17 @@ export function sqliteBackupStore (file: string, writer: Writer, tables: ExportT
       }
     },
     restore: (rows) => writer.submit('backup.restore', { tables, rows }, 1),
-    auditRowOf ({ table, row }) {
-      if (table === 'audit_entries') {
-        const r = row as unknown as AuditRow
-        if (typeof r.metadata !== 'string' || typeof r.actor_type !== 'string') throw new Error('audit_entries rows need actor_type and metadata')
-        return { entry: rowToEntry(r) }
-      }
-      if (table === 'audit_checkpoints') return { checkpoint: toCheckpoint(row as unknown as CheckpointRow) }
-      return null
-    },
+    auditRowOf,
   }
+}
+
+/** Reads a row of the audit tables as an entry or a checkpoint (null for other tables); throws when malformed. Both engines store the same rows. */
+export function auditRowOf ({ table, row }: BackupRow): { entry: AuditEntry } | { checkpoint: Checkpoint } | null {
+  if (table === 'audit_entries') {
+    const r = row as unknown as AuditRow
+    if (typeof r.metadata !== 'string' || typeof r.actor_type !== 'string') throw new Error('audit_entries rows need actor_type and metadata')
+    return { entry: rowToEntry(r) }
+  }
+  if (table === 'audit_checkpoints') return { checkpoint: toCheckpoint(row as unknown as CheckpointRow) }
+  return null
 }

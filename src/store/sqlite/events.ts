@@ -1,10 +1,9 @@
 // The events area: table, idempotent append, retention, and the reads of the EventStore port.
 import type Database from 'better-sqlite3'
-import { encodeTime } from 'ulidx'
-import type { AppendOutcome, EventFilter, EventStore, NewEvent, StoredEvent } from '../ports/events.js'
-import type { Severity } from '../../domain/shared/names.js'
+import type { AppendOutcome, NewEvent } from '../ports/events.js'
 import { severityNumber } from '../../domain/shared/names.js'
-import { sql, statementCache, type SqliteArea, type Writer } from './area.js'
+import { sql, type SqliteArea } from './area.js'
+import { ulidFloor } from './events-query.js'
 
 const INSERT = 'INSERT INTO events (id, type, source, severity, severity_number, time, producer_id, traceparent, payload, attributes, received_at)'
 const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
@@ -31,8 +30,21 @@ function bindRow (values: unknown[], at: number, e: NewEvent): number {
   return at + COLUMNS
 }
 
-/** The smallest ULID of a millisecond: every id of an event received at or after `ms` sorts at or above it. */
-const ulidFloor = (ms: number) => encodeTime(Math.max(0, Math.floor(ms)), 10) + '0000000000000000'
+/** Adds `n` (negative: deletes) to the stored count, which start-up reads instead of counting rows. */
+const bumpCount = (db: Database.Database, n: number) => { if (n !== 0) sql(db)('UPDATE events_count SET n = n + ? WHERE one = 1').run(n) }
+
+/**
+ * Records the events of `seqs` (just inserted, in seq order) whose id sorts below an id stored before
+ * them (an import from another hub, a clock set back): time-range queries read these apart, and bound
+ * every other event by seq (src/store/sqlite/events-query.ts says why that is exact).
+ */
+function recordOrder (db: Database.Database, ids: string[], seqs: number[], before: string | null) {
+  let max = before
+  for (let k = 0; k < ids.length; k++) {
+    if (max === null || ids[k] > max) max = ids[k]
+    else sql(db)('INSERT INTO events_unordered (seq) VALUES (?)').run(seqs[k])
+  }
+}
 
 export const eventsArea: SqliteArea = {
   name: 'events',
@@ -62,13 +74,40 @@ export const eventsArea: SqliteArea = {
     name: 'events attributes',
     // the unknown top-level fields of an event body (clients of the original design), as JSON
     up: 'ALTER TABLE events ADD COLUMN attributes TEXT',
+  }, {
+    version: 3,
+    name: 'events severity index, order exceptions, count',
+    up: `
+      -- severity = X is served by this index (severity_number mirrors severity one to one)
+      CREATE INDEX events_severity ON events (severity_number, seq);
+      -- events stored after an event with a larger id (imported from another hub, a clock set back)
+      CREATE TABLE events_unordered (seq INTEGER PRIMARY KEY);
+      INSERT INTO events_unordered (seq) SELECT seq FROM (
+        SELECT seq, id, max(id) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier FROM events
+      ) WHERE id < earlier;
+      -- how many events are stored, kept by the write ops: start-up reads it instead of counting rows
+      CREATE TABLE events_count (one INTEGER PRIMARY KEY CHECK (one = 1), n INTEGER NOT NULL);
+      INSERT INTO events_count (one, n) SELECT 1, count(*) FROM events;
+    `,
   }],
-  exportTables: [{ table: 'events', key: 'id', order: 'seq' }],
+  exportTables: [{
+    table: 'events',
+    key: 'id',
+    order: 'seq',
+    // an imported event takes the next seq with its own id, which may sort below the stored ones
+    afterInsert: [
+      'INSERT INTO events_unordered (seq) SELECT e.seq FROM events AS e WHERE e.seq = last_insert_rowid() AND EXISTS (SELECT 1 FROM events AS o WHERE o.id > e.id)',
+      'UPDATE events_count SET n = n + 1 WHERE one = 1',
+    ],
+  }],
   concatenableOps: ['events.append'],
   writeOps: {
     'events.append' (db, events: NewEvent[]): AppendOutcome[] {
       const q = sql(db)
       const outcomes: AppendOutcome[] = new Array(events.length)
+      const before = (q('SELECT max(id) AS m FROM events').get() as { m: string | null }).m
+      const insertedIds: string[] = []
+      const insertedSeqs: number[] = []
       // Events without a producer id cannot be duplicates: they go in by multi-row INSERTs (one
       // statement per chunk instead of one per row), and their seqs are the consecutive rowids the
       // statement assigned. Events with one go one by one, so each can find an earlier duplicate.
@@ -81,7 +120,12 @@ export const eventsArea: SqliteArea = {
           const r = q(multiInsert(n)).run(values)
           if (r.changes !== n) throw new Error(`inserted ${r.changes} of ${n} events`)
           const first = Number(r.lastInsertRowid) - n + 1
-          for (let k = 0; k < n; k++) { const i = run[at + k]; outcomes[i] = { id: events[i].id, seq: first + k, duplicate: false } }
+          for (let k = 0; k < n; k++) {
+            const i = run[at + k]
+            outcomes[i] = { id: events[i].id, seq: first + k, duplicate: false }
+            insertedIds.push(events[i].id)
+            insertedSeqs.push(first + k)
+          }
           at += n
         }
         run = []
@@ -96,77 +140,32 @@ export const eventsArea: SqliteArea = {
         const values: unknown[] = new Array(COLUMNS)
         bindRow(values, 0, e)
         const r = insertOne.run(values)
-        if (r.changes === 1) { outcomes[i] = { id: e.id, seq: Number(r.lastInsertRowid), duplicate: false }; continue }
+        if (r.changes === 1) {
+          outcomes[i] = { id: e.id, seq: Number(r.lastInsertRowid), duplicate: false }
+          insertedIds.push(e.id)
+          insertedSeqs.push(outcomes[i].seq)
+          continue
+        }
         // source + producer id already stored (earlier, or earlier in this very batch)
         const row = existing.get(e.source ?? '', e.producerId) as { id: string, seq: number } | undefined
         if (!row) throw new Error(`event ${e.id} was neither inserted nor found`)
         outcomes[i] = { id: row.id, seq: row.seq, duplicate: true }
       }
       flush()
+      recordOrder(db, insertedIds, insertedSeqs, before)
+      bumpCount(db, insertedIds.length)
       return outcomes
     },
     /** Deletes at most `limit` events received before `before`; the caller repeats until fewer come back. */
     'events.prune' (db, { before, limit }: { before: number, limit: number }): number {
-      return sql(db)('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE id < ? ORDER BY id LIMIT ?)').run(ulidFloor(before), limit).changes
+      const q = sql(db)
+      const seqs = q('SELECT seq FROM events WHERE id < ? ORDER BY id LIMIT ?').pluck().all(ulidFloor(before), limit) as number[]
+      if (seqs.length === 0) return 0
+      const list = JSON.stringify(seqs)
+      const n = q('DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))').run(list).changes
+      q('DELETE FROM events_unordered WHERE seq IN (SELECT value FROM json_each(?))').run(list)
+      bumpCount(db, -n)
+      return n
     },
   },
-}
-
-interface EventRow {
-  seq: number,
-  id: string,
-  type: string,
-  source: string | null,
-  severity: string | null,
-  time: string | null,
-  producer_id: string | null,
-  traceparent: string | null,
-  payload: string,
-  attributes: string | null,
-  received_at: number
-}
-
-const toEvent = (r: EventRow): StoredEvent => ({
-  id: r.id,
-  seq: r.seq,
-  type: r.type,
-  source: r.source,
-  severity: r.severity as Severity | null,
-  time: r.time,
-  producerId: r.producer_id,
-  traceparent: r.traceparent,
-  payload: JSON.parse(r.payload),
-  attributes: r.attributes === null ? null : JSON.parse(r.attributes),
-  receivedAt: new Date(r.received_at).toISOString(),
-})
-
-export function sqliteEventStore (reader: Database.Database, writer: Writer): EventStore {
-  const q = statementCache(reader)
-  return {
-    append: (list) => writer.submit<AppendOutcome[]>('events.append', list, list.length),
-    async query (f: EventFilter) {
-      const where: string[] = []
-      const args: unknown[] = []
-      if (f.type !== undefined) { where.push('type = ?'); args.push(f.type) }
-      if (f.source !== undefined) { where.push('source = ?'); args.push(f.source) }
-      if (f.severity !== undefined) { where.push('severity = ?'); args.push(f.severity) }
-      if (f.minSeverity !== undefined) { where.push('severity_number >= ?'); args.push(severityNumber(f.minSeverity)) }
-      // ids are ULIDs of the receive time, so the id index serves time ranges (no index on received_at:
-      // one index less to update per insert is a fifth more ingest)
-      if (f.since !== undefined) { where.push('id >= ?'); args.push(ulidFloor(f.since)) }
-      if (f.until !== undefined) { where.push('id < ?'); args.push(ulidFloor(f.until)) }
-      if (f.beforeSeq !== undefined) { where.push('seq < ?'); args.push(f.beforeSeq) }
-      if (f.afterSeq !== undefined) { where.push('seq > ?'); args.push(f.afterSeq) }
-      const text = `SELECT * FROM events${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${f.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`
-      return (q(text).all(...args, f.limit) as EventRow[]).map(toEvent)
-    },
-    async get (id) {
-      const row = q('SELECT * FROM events WHERE id = ?').get(id) as EventRow | undefined
-      return row ? toEvent(row) : undefined
-    },
-    async count () {
-      return (q('SELECT count(*) AS n FROM events').get() as { n: number }).n
-    },
-    prune: (before) => writer.deleteInChunks('events.prune', before),
-  }
 }

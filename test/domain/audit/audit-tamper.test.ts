@@ -5,7 +5,7 @@ import { copyFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateKeyPairSync } from 'node:crypto'
 import Database from 'better-sqlite3'
-import { build, adminHeaders, tempDir } from '../../helper.js'
+import { build, adminHeaders, tempDir, tamperAuditFile } from '../../helper.js'
 import { createAuditService } from '../../../src/domain/audit/audit-trail.js'
 import { loadSigningKey, loadTrustedKeys } from '../../../src/domain/audit/adapters/key-files.js'
 import { createBus } from '../../../src/domain/shared/bus.js'
@@ -36,13 +36,7 @@ function copySeed (tt: Parameters<typeof tempDir>[0]): string {
   return dir
 }
 
-/** Opens the file as the attacker: read-write, triggers gone. */
-function tamper (dir: string, fn: (db: Database.Database) => void) {
-  const db = new Database(join(dir, 'mcp.sqlite'))
-  db.exec('DROP TRIGGER audit_entries_no_update; DROP TRIGGER audit_entries_no_delete; DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete')
-  db.transaction(() => fn(db))()
-  db.close()
-}
+const tamper = tamperAuditFile
 
 /** The hub's own verification (the service behind GET /audit/verify) over the file, read-only. */
 async function verify (dir: string) {

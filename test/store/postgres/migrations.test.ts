@@ -8,7 +8,8 @@ import { areaList } from '../../../src/store/postgres/areas.js'
 const expected = areaList.flatMap((a) => a.migrations.map((m) => `${a.name}:${m.version}`)).sort()
 
 t.test('five stores opening one schema at once apply each migration once', async (t) => {
-  t.ok(expected.length >= areaList.length, 'every area has migrations')
+  // the backup area reads the other areas' tables and has none of its own
+  t.same(areaList.filter((a) => a.migrations.length === 0).map((a) => a.name), ['backup'], 'every area with tables has migrations')
   const { schema, open } = await pgStoresOn(t, { poolMax: 2 })
   const stores = await Promise.all([open(), open(), open(), open(), open()])
   const applied = stores.flatMap((s) => s.applied).sort()

@@ -26,7 +26,7 @@ t.test('sqlite: WAL; full durability syncs the WAL after each commit (inline) or
     await store.close()
     const db = new Database(store.file, { readonly: true })
     t.equal(db.pragma('journal_mode', { simple: true }), 'wal')
-    t.same(db.prepare('SELECT area, version FROM schema_migrations WHERE area = ?').all('events'), [{ area: 'events', version: 1 }, { area: 'events', version: 2 }])
+    t.same(db.prepare('SELECT area, version FROM schema_migrations WHERE area = ?').all('events'), [{ area: 'events', version: 1 }, { area: 'events', version: 2 }, { area: 'events', version: 3 }])
     db.close()
   }
 })

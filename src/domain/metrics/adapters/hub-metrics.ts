@@ -56,12 +56,15 @@ class UntypedValue {
 export function createMetrics (sources: MetricsSources, bus: Bus) {
   const registry = new Registry()
   const registers = [registry]
+  // one read of the services per scrape, shared by the gauges and the per-service families
+  let scrapeServices: ServiceGaugeSource[] | null = null
+  const services = () => scrapeServices ?? sources.services()
 
-  new Gauge({ name: 'mcp_healthy_services', help: 'Services whose state is up', registers, collect () { this.set(sources.services().filter((s) => s.state === 'up').length) } })
-  new Gauge({ name: 'mcp_total_services', help: 'Monitored services, paused ones included', registers, collect () { this.set(sources.services().length) } })
+  new Gauge({ name: 'mcp_healthy_services', help: 'Services whose state is up', registers, collect () { this.set(services().filter((s) => s.state === 'up').length) } })
+  new Gauge({ name: 'mcp_total_services', help: 'Monitored services, paused ones included', registers, collect () { this.set(services().length) } })
   registry.registerMetric(new UntypedValue('mcp_events_count', 'Events stored now (after retention)', sources.eventsStored) as never)
   registry.registerMetric(new UntypedValue('mcp_audits_count', 'Entries in the audit trail', sources.auditEntries) as never)
-  new Gauge({ name: 'mcp_uptime_percent', help: 'Share of monitored services answering now (up or degraded), 0-100', registers, collect () { this.set(fleetUptimePercent(sources.services())) } })
+  new Gauge({ name: 'mcp_uptime_percent', help: 'Share of monitored services answering now (up or degraded), 0-100', registers, collect () { this.set(fleetUptimePercent(services())) } })
   new Gauge({
     name: 'mcp_tests_status',
     help: "1 when the latest registry task named 'tests' completed, 0 when it failed; absent otherwise",
@@ -118,8 +121,17 @@ export function createMetrics (sources: MetricsSources, bus: Bus) {
     registry,
     /** takes the uptime ratios computed in the background */
     setUptime (name: string, windows: Partial<Record<UptimeWindow, number | null>>) { perService.setUptime(name, windows) },
-    async exposition (): Promise<string> {
-      return (await registry.metrics()) + '\n' + perService.render(sources.services())
+    /** The whole exposition: the registry's families, then the per-service ones (cached per service). */
+    async exposition (): Promise<Buffer> {
+      const list = sources.services()
+      scrapeServices = list
+      try {
+        const head = Buffer.from((await registry.metrics()) + '\n')
+        const tail = perService.render(list)
+        return Buffer.concat([head, tail], head.length + tail.length)
+      } finally {
+        if (scrapeServices === list) scrapeServices = null
+      }
     },
     contentType: registry.contentType,
     async summary (): Promise<Summary> {
