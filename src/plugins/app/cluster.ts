@@ -66,7 +66,7 @@ export default fp(async (app) => {
   }
 
   const store = app.store as PostgresStore
-  const lease = openLeaseStore({ sql: store.sql, schema: store.schema })
+  const lease = openLeaseStore({ sql: store.sql, schema: store.schema, guarded: store.guarded })
   const log = app.log.child({ module: 'cluster' })
   const leadership = createLeadership({
     leaseMs,

@@ -5,7 +5,6 @@ import type { AgentTokenStore } from '../ports/agent-tokens.js'
 // the row mapper is the SQLite engine's: the same table, the same columns
 import { toRecord, type TokenRow } from '../sqlite/agent-tokens.js'
 import { conflict } from '../../domain/shared/errors.js'
-import { guarded } from './errors.js'
 
 export const agentTokensArea: PgArea<AgentTokenStore> = {
   name: 'agent_tokens',
@@ -27,7 +26,7 @@ export const agentTokensArea: PgArea<AgentTokenStore> = {
       );
       CREATE INDEX agent_tokens_agent ON agent_tokens (agent_id, created_at);`,
   }],
-  open ({ sql }) {
+  open ({ guarded, sql }) {
     return {
       create: (t) => guarded(async () => {
         const res = await sql`INSERT INTO agent_tokens (id, agent_id, name, scopes, secret_hash, created_at, created_by, expires_at, revoked_at, last_used_at)

@@ -10,7 +10,6 @@ import { EMPTY_TRAIL, type AuditFilter, type AuditLink, type AuditStore } from '
 import type { AuditEntry, Checkpoint } from '../../domain/audit/hash-chain.js'
 import { conflict, invalid } from '../../domain/shared/errors.js'
 import { rowToEntry, toCheckpoint, type AuditRow, type CheckpointRow } from '../sqlite/audit.js'
-import { guarded } from './errors.js'
 
 const appendOnly = (table: string) => `
   CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION audit_append_only();
@@ -94,7 +93,7 @@ export const auditArea: PgArea<AuditStore> = {
       ${appendOnly('audit_checkpoints')}
     `,
   }],
-  open ({ sql, schema }) {
+  open ({ guarded, sql, schema }) {
     /** the previous append of this instance, settled or not: the next one starts after it */
     let last: Promise<unknown> = Promise.resolve()
     const rows = async (text: string, args: unknown[]) => (await guarded(() => sql.unsafe<AuditRow[]>(text, args as never[], { prepare: true }))).map(rowToEntry)

@@ -12,7 +12,7 @@ import { DomainError } from '../../domain/shared/errors.js'
 import { exportTables } from '../sqlite/areas.js'
 import type { ExportTable } from '../sqlite/area.js'
 import { auditRowOf } from '../sqlite/backup.js'
-import { guarded, isUnavailable } from './errors.js'
+import { isUnavailable } from './errors.js'
 import { quoteIdent } from './migrations.js'
 import { insertEvents } from './events-insert.js'
 import { eventsLockKey, partitionManager } from './events-partitions.js'
@@ -134,7 +134,7 @@ async function restoreIn (tx: TransactionSql, schema: string, rows: Line[]) {
 export const backupArea: PgArea<BackupStore> = {
   name: 'backup',
   migrations: [],
-  open ({ sql, schema }) {
+  open ({ guarded, sql, schema }) {
     const parts = partitionManager(sql, schema)
     return {
       tables: () => exportTables.map((t) => t.table),

@@ -7,7 +7,6 @@
 // on the lease row and is refused (SQLSTATE 55MCF) when the lease's token has grown past it: a new leader
 // took over. Connections without the setting (API writes of any instance) are not concerned.
 import type { PgArea, PgContext } from './area.js'
-import { guarded } from './errors.js'
 
 /** the lease every instance competes for */
 export const LEADER_LEASE = 'leader'
@@ -121,7 +120,7 @@ export interface LeaseStore {
   current (): Promise<{ holder: string, token: number, expiresAt: number } | null>
 }
 
-export function openLeaseStore ({ sql }: PgContext): LeaseStore {
+export function openLeaseStore ({ guarded, sql }: PgContext): LeaseStore {
   return {
     async acquire (holder, ttlMs) {
       // a running lease of another holder: answered without touching the row (the upsert below locks it

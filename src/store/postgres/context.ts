@@ -9,7 +9,6 @@ import type { ContextStore } from '../ports/context.js'
 import { toItem, toRow, type ItemRow } from '../sqlite/context.js'
 import type { ContextKind } from '../../domain/shared/names.js'
 import { conflict, invalid } from '../../domain/shared/errors.js'
-import { guarded } from './errors.js'
 import { keyedQueue } from './keyed-queue.js'
 
 // fixed names: a kind never reaches SQL as text from a request
@@ -34,7 +33,7 @@ export const contextArea: PgArea<ContextStore> = {
     name: 'models, agents and tasks',
     up: table(TABLE.models) + table(TABLE.agents) + table(TABLE.tasks),
   }],
-  open ({ sql }) {
+  open ({ guarded, sql }) {
     // replaces of one item from this instance go one after the other, in the order asked (the row lock
     // alone would let two in-flight ones race for it); other instances are serialised by the row lock
     const serial = keyedQueue()

@@ -8,7 +8,6 @@ import type { PgArea } from './area.js'
 import type { AppendOutcome, EventFilter, EventStore, NewEvent } from '../ports/events.js'
 import { toEvent, type EventRow } from '../sqlite/events-query.js'
 import { severityNumber } from '../../domain/shared/names.js'
-import { guarded } from './errors.js'
 import { insertEvents } from './events-insert.js'
 import { dayOf, eventsLockKey, partitionManager, type PartitionManager } from './events-partitions.js'
 import { createMicroBatcher } from './micro-batcher.js'
@@ -68,7 +67,7 @@ export const eventsArea: PgArea<EventStore> = {
       CREATE INDEX event_keys_received ON event_keys (received_at);
     `,
   }],
-  open ({ sql, schema }) {
+  open ({ guarded, sql, schema }) {
     const parts = partitionManager(sql, schema)
     const batcher = createMicroBatcher<NewEvent, AppendOutcome>((events) => appendEvents(sql, schema, parts, events))
     return {

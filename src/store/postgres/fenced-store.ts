@@ -6,6 +6,7 @@ import type { Sql } from 'postgres'
 import type { Store } from '../ports/store.js'
 import type { PgContext } from './area.js'
 import { areas } from './areas.js'
+import { poolGuard } from './errors.js'
 
 export type StoreAreas = Pick<Store, 'events' | 'health' | 'streamLog' | 'audit' | 'context' | 'backup' | 'notifier' | 'agentTokens'>
 const AREA_KEYS = ['events', 'health', 'streamLog', 'audit', 'context', 'backup', 'notifier', 'agentTokens'] as const
@@ -54,8 +55,8 @@ export interface FenceSwitch {
   close (): Promise<void>
 }
 
-export function createFenceSwitch (plain: StoreAreas, schema: string, openFencedPool: (token: number) => Promise<Sql>): FenceSwitch {
-  let fenced: { token: number, sql: Sql, areas: StoreAreas } | null = null
+export function createFenceSwitch (plain: StoreAreas, schema: string, openFencedPool: (token: number) => Promise<Sql>, deadlineMs?: number): FenceSwitch {
+  let fenced: { token: number, sql: Sql, guarded: ReturnType<typeof poolGuard>, areas: StoreAreas } | null = null
   const pick = () => fenced?.areas ?? plain
   const routedAreas = Object.fromEntries(AREA_KEYS.map((k) => [k, routed(k, pick)])) as unknown as StoreAreas
   return {
@@ -67,14 +68,15 @@ export function createFenceSwitch (plain: StoreAreas, schema: string, openFenced
       if (token === null) fenced = null
       else {
         const sql = await openFencedPool(token)
-        fenced = { token, sql, areas: openAreas({ sql, schema }) }
+        const guarded = poolGuard(sql, { deadlineMs })
+        fenced = { token, sql, guarded, areas: openAreas({ sql, schema, guarded }) }
       }
-      if (old) await old.sql.end({ timeout: 5 })
+      if (old) { old.guarded.close(); await old.sql.end({ timeout: 5 }) }
     },
     async close () {
       const old = fenced
       fenced = null
-      if (old) await old.sql.end({ timeout: 5 })
+      if (old) { old.guarded.close(); await old.sql.end({ timeout: 5 }) }
     },
   }
 }

@@ -5,7 +5,6 @@ import type { PgArea } from './area.js'
 import type { HealthStore, StateChange } from '../ports/health.js'
 // the row mappers are the SQLite engine's: the same tables, the same columns (maintenance as 0/1)
 import { toCheck, toIncident, toState, type CheckRow, type IncidentRow, type StateRow } from '../sqlite/health.js'
-import { guarded } from './errors.js'
 import { applyChange, insertChecks, type Tx } from './health-writes.js'
 
 const HOUR = 3_600_000
@@ -83,7 +82,7 @@ export const healthArea: PgArea<HealthStore> = {
       CREATE INDEX health_incidents_ended ON health_incidents (ended_at) WHERE ended_at IS NOT NULL;
     `,
   }],
-  open ({ sql }) {
+  open ({ guarded, sql }) {
     const tx = <T>(fn: (tx: Tx) => Promise<T>) => guarded(() => sql.begin(fn) as Promise<T>)
     return {
       listServices: () => guarded(async () => {

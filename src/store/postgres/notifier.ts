@@ -7,7 +7,6 @@ import type { PgArea } from './area.js'
 import type { AlertRecord } from '../../domain/notifier/alert-machine.js'
 import type { DeliveryRecord, NotifierStore } from '../ports/notifier.js'
 import { conflict } from '../../domain/shared/errors.js'
-import { guarded } from './errors.js'
 import { NOTIFIER_TABLES, toDelivery, toMessage, type DeliveryRow, type MessageRow } from './notifier-rows.js'
 
 const PRUNE_CHUNK = 2000
@@ -18,7 +17,7 @@ export type PgNotifierStore = NotifierStore & Required<Pick<NotifierStore, 'clai
 export const notifierArea: PgArea<PgNotifierStore> = {
   name: 'notifier',
   migrations: [{ version: 1, name: 'notifier tables', up: NOTIFIER_TABLES }],
-  open ({ sql }) {
+  open ({ guarded, sql }) {
     const alertOf = (r: { data: string }) => JSON.parse(r.data) as AlertRecord
     /** each channel's oldest pending message, if due (a channel receives its messages in order) */
     const due = (now: number) => sql`status = 'pending' AND next_attempt_at <= ${now}

@@ -6,7 +6,7 @@ import type { Store } from '../ports/store.js'
 import { migrate, quoteIdent } from './migrations.js'
 import { areaList } from './areas.js'
 import { createFenceSwitch, openAreas } from './fenced-store.js'
-import { guarded } from './errors.js'
+import { guarded as guardedOnce, poolGuard, type Guard } from './errors.js'
 
 export interface PostgresStoreOptions {
   url: string
@@ -26,6 +26,8 @@ export type PostgresStore = Store & {
   readonly sql: Sql
   readonly schema: string
   readonly applied: string[]
+  /** this pool's guard: calls refused at once as unavailable while the database cannot be reached */
+  readonly guarded: Guard
   /** writes through a pool fenced with the leader's token (null: unfenced); see fenced-store.ts */
   fence (token: number | null): Promise<void>
 }
@@ -59,29 +61,32 @@ export async function createPostgresStore (opts: PostgresStoreOptions): Promise<
   const sql = openPool(opts)
   let applied: string[]
   try {
-    applied = await guarded(() => migrate(sql, schema, areaList))
+    applied = await guardedOnce(() => migrate(sql, schema, areaList))
   } catch (err) {
     await sql.end({ timeout: 1 })
     throw err
   }
   stopTypeFetches(sql)
-  const fences = createFenceSwitch(openAreas({ sql, schema }), schema, async (token) => {
+  const guarded = poolGuard(sql, { deadlineMs: deadlineOf(opts) })
+  const fences = createFenceSwitch(openAreas({ sql, schema, guarded }), schema, async (token) => {
     const fenced = openPool({ ...opts, fence: token })
     await guarded(() => fenced`SELECT 1`)
     stopTypeFetches(fenced)
     return fenced
-  })
+  }, deadlineOf(opts))
   return {
     engine: 'postgres',
     sql,
     schema,
     applied,
+    guarded,
     ...fences.areas,
     fence: fences.fence,
     async ping () {
       await guarded(() => sql`SELECT 1`)
     },
     async close () {
+      guarded.close()
       await fences.close()
       await sql.end({ timeout: 5 })
     },
@@ -97,6 +102,9 @@ export async function createPostgresStore (opts: PostgresStoreOptions): Promise<
 export function stopTypeFetches (sql: Sql) {
   (sql.options as { fetch_types: boolean }).fetch_types = false
 }
+
+/** How long a call may wait inside the driver: a connect timeout, a statement timeout, and a second. */
+export const deadlineOf = (opts: PostgresStoreOptions) => (opts.connectTimeoutSeconds ?? 5) * 1000 + (opts.statementTimeoutMs ?? 30_000) + 1000
 
 /** The URL with its password masked, for logs. */
 export function redactUrl (url: string): string {

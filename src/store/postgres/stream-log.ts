@@ -4,7 +4,6 @@
 // across instances: a replay after a seq never skips a lower seq committed late.
 import type { PgArea } from './area.js'
 import type { StreamLogEntry, StreamLogStore } from '../ports/stream-log.js'
-import { guarded } from './errors.js'
 
 export const streamLogArea: PgArea<StreamLogStore> = {
   name: 'streamLog',
@@ -23,7 +22,7 @@ export const streamLogArea: PgArea<StreamLogStore> = {
       CREATE INDEX stream_log_at ON stream_log (at);
     `,
   }],
-  open ({ sql, schema }) {
+  open ({ guarded, sql, schema }) {
     const lock = `mcp-server:stream-log:${schema}`
     return {
       async append (kind, type, data, at = Date.now()) {

@@ -7,6 +7,7 @@ import { TEST_DATABASE_URL, tempSchema } from '../../fixtures/postgres-engine.js
 import { migrate } from '../../../src/store/postgres/migrations.js'
 import { openPool } from '../../../src/store/postgres/postgres-store.js'
 import { FENCED_SQLSTATE, clusterArea, openLeaseStore } from '../../../src/store/postgres/cluster.js'
+import { poolGuard } from '../../../src/store/postgres/errors.js'
 import type { PgArea } from '../../../src/store/postgres/area.js'
 
 // a fenced table and a table fenced for deletes only, as the other areas create them before the cluster area
@@ -23,7 +24,7 @@ async function setup (tt: typeof t) {
   const pool = (fence?: number) => { const p = openPool({ url: TEST_DATABASE_URL, schema, poolMax: 2, fence }); pools.push(p); return p }
   const sql = pool()
   await migrate(sql, schema, [tables, clusterArea])
-  return { sql, pool, lease: openLeaseStore({ sql, schema }) }
+  return { sql, pool, lease: openLeaseStore({ sql, schema, guarded: poolGuard(sql) }) }
 }
 
 t.test('the lease: one holder at a time, a token that only grows', async (t) => {

@@ -74,13 +74,12 @@ const writes = (store: PostgresStore, n: string): Array<() => Promise<unknown>> 
   () => store.agentTokens.create({ id: `tok-${n}`, agentId: 'a', name: 'n', scopes: [], secretHash: 'x', createdAt: 'now', createdBy: 'user:admin', expiresAt: null, revokedAt: null, lastUsedAt: null }),
 ]
 
-// Known defect, left visible: while the database cannot be reached, some calls wait inside the driver
-// (postgres 3.4.9) past any bound instead of failing, and run once it is back: seen for a lone
-// transaction (health.recordCheck) after a plain query failed, and for plain queries queued beyond the
-// pool's size. ping and the other writes answer unavailable at once. Not fixed this session.
-const DRIVER_WAITS = 'the driver (postgres 3.4.9) keeps some calls waiting while it cannot connect, and runs them once the database is back'
+// While the database cannot be reached, the driver (postgres 3.4.9) keeps some calls waiting past any
+// bound and runs them once it is back (a lone transaction after a failed query; queries queued beyond
+// the pool's size). The pool's breaker (errors.ts poolGuard) refuses every call at once after the first
+// unreachable failure, until a bounded probe answers: these cases hung before it.
 for (const mode of ['refuse', 'blackhole'] as CutMode[]) {
-  t.test(`database unreachable (${mode}): ping and writes answer unavailable; back by itself when it returns`, { todo: DRIVER_WAITS }, async (t) => {
+  t.test(`database unreachable (${mode}): ping and writes answer unavailable; back by itself when it returns`, async (t) => {
     // a silent host costs a connect timeout per attempt: a short one, so a refusal comes soon
     const { proxy, store } = await proxiedStore(t, { connectTimeoutSeconds: mode === 'blackhole' ? 2 : 5 })
     await Promise.all(writes(store, 'before').map((w) => w()))
