@@ -86,7 +86,7 @@ t.test('no checks: always UP; a name declared twice is refused', async (t) => {
   t.throws(() => createHealth({ checks: [{ name: 'db', check: () => true }, { name: 'db', check: () => true }] }), /declared twice/)
 })
 
-t.test("the hub's prober classifies the handler's answers: up, degraded (slow), down, up again", async (t) => {
+t.test("the hub's prober classifies the handler's answers: up, degraded (reported, slow), down, up again", async (t) => {
   const hub = await startHub(t)
   const fleet = fakeFleetDependencies()
   const service = Fastify()
@@ -112,9 +112,12 @@ t.test("the hub's prober classifies the handler's answers: up, degraded (slow), 
 
   t.match(await verdicts(), { order: { state: 'up', httpStatus: 200 }, 'order-express': { state: 'up', httpStatus: 200 } })
 
-  // a non-critical dependency failing: the service still serves, the hub still counts it up
+  // a non-critical dependency failing: the service still serves and reports DEGRADED, which the hub reads
   fleet.deps.cache = 'fail'
-  t.match((await verdicts()).order, { state: 'up', httpStatus: 200 })
+  const degraded = await hub.app.inject({ url: '/check-services?refresh=true', headers: adminHeaders })
+  t.match(degraded.json().services.find((s: { name: string }) => s.name === 'order'), { state: 'degraded', lastCheck: { httpStatus: 200, message: 'the service reports status "DEGRADED"' } })
+  fleet.deps.cache = 'ok'
+  t.match((await verdicts()).order, { state: 'up', httpStatus: 200 }, 'up again once the check passes')
 
   // a slow dependency makes the answer slower than degradedAfterMs: the hub says degraded
   fleet.deps.cache = 'slow'

@@ -31,7 +31,7 @@ export interface ProbeResult {
   errorClass: ErrorClass | null
   /** why the check failed or is degraded; null when up */
   message: string | null
-  /** 'latency' or 'tls-expiry' for degraded checks, the error class for failures */
+  /** 'latency', 'tls-expiry' or 'reported' (the body's status) for degraded checks, the error class for failures */
   cause: string | null
   tlsDaysLeft: number | null
 }

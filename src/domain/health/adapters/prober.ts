@@ -29,6 +29,24 @@ export interface ProberOptions {
   tls?: ConnectionOptions
 }
 
+// What a health endpoint says of itself in a JSON body's top-level `status`, in the conventions of the
+// client kit (UP / DEGRADED / DOWN), Spring Boot (UP, DOWN, OUT_OF_SERVICE), the IETF health-check
+// draft (pass / warn / fail) and common ones (ok, healthy, unhealthy). Anything else says nothing.
+const REPORTED_DEGRADED = new Set(['degraded', 'warn', 'warning'])
+const REPORTED_DOWN = new Set(['down', 'fail', 'failed', 'failing', 'unhealthy', 'out_of_service', 'error', 'critical'])
+/** The verdict a JSON body reports of its service, or null when it reports none (or up). */
+export function reportedHealth (text: string): { verdict: 'degraded' | 'down', status: string } | null {
+  if (text.length === 0 || text.length > MAX_BODY_BYTES) return null
+  let body: unknown
+  try { body = JSON.parse(text) } catch { return null }
+  const status = (body as { status?: unknown } | null)?.status
+  if (typeof status !== 'string' || status.length > 64) return null
+  const key = status.trim().toLowerCase()
+  if (REPORTED_DEGRADED.has(key)) return { verdict: 'degraded', status }
+  if (REPORTED_DOWN.has(key)) return { verdict: 'down', status }
+  return null
+}
+
 export function createProber (opts: ProberOptions) {
   const { guard } = opts
   const warnDays = opts.tlsExpiryWarnDays ?? 14
@@ -36,11 +54,14 @@ export function createProber (opts: ProberOptions) {
   const agent = new Agent({ connect: connector.connect, keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000 })
   const redirecting: Dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 5 }))
 
-  function finish (target: ProbeTarget, at: number, latencyMs: number, httpStatus: number | null, failure: { errorClass: ErrorClass, message: string } | null, tlsDaysLeft: number | null): ProbeResult {
+  function finish (target: ProbeTarget, at: number, latencyMs: number, httpStatus: number | null, failure: { errorClass: ErrorClass, message: string } | null, tlsDaysLeft: number | null, reported: string | null = null): ProbeResult {
     if (failure) return { at, verdict: 'down', latencyMs, httpStatus, errorClass: failure.errorClass, message: failure.message, cause: failure.errorClass, tlsDaysLeft }
     const tlsLimit = target.tlsExpiryDays ?? warnDays
     if (tlsDaysLeft !== null && tlsDaysLeft < tlsLimit) {
       return { at, verdict: 'degraded', latencyMs, httpStatus, errorClass: null, message: `TLS certificate expires in ${Math.floor(tlsDaysLeft)} days (limit ${tlsLimit})`, cause: 'tls-expiry', tlsDaysLeft }
+    }
+    if (reported !== null) {
+      return { at, verdict: 'degraded', latencyMs, httpStatus, errorClass: null, message: `the service reports status "${reported}"`, cause: 'reported', tlsDaysLeft }
     }
     if (target.degradedAfterMs !== null && latencyMs > target.degradedAfterMs) {
       return { at, verdict: 'degraded', latencyMs, httpStatus, errorClass: null, message: `answered in ${Math.round(latencyMs)} ms, above ${target.degradedAfterMs} ms`, cause: 'latency', tlsDaysLeft }
@@ -75,7 +96,9 @@ export function createProber (opts: ProberOptions) {
       const chunks: Buffer[] = []
       let size = 0
       let truncated = false
-      const wantText = target.bodyContains !== null || target.json.length > 0
+      // a JSON answer is read for the status it reports (reportedHealth), as well as for conditions
+      const isJson = /\bjson\b/i.test(String(res.headers['content-type'] ?? ''))
+      const wantText = target.bodyContains !== null || target.json.length > 0 || isJson
       for await (const chunk of res.body) {
         const buf = chunk as Buffer
         const room = MAX_BODY_BYTES - size
@@ -88,11 +111,14 @@ export function createProber (opts: ProberOptions) {
       if (!statusMatches(res.statusCode, target.expectedStatus)) {
         return finish(target, at, latencyMs, httpStatus, { errorClass: 'status', message: `HTTP ${res.statusCode} is not an expected status (${target.expectedStatus.join(', ')})` }, tlsDaysLeft)
       }
-      if (wantText) {
-        const missed = checkBodyConditions(Buffer.concat(chunks).toString('utf8'), truncated, target)
+      const text = wantText ? Buffer.concat(chunks).toString('utf8') : ''
+      if (target.bodyContains !== null || target.json.length > 0) {
+        const missed = checkBodyConditions(text, truncated, target)
         if (missed) return finish(target, at, latencyMs, httpStatus, { errorClass: 'condition', message: missed }, tlsDaysLeft)
       }
-      return finish(target, at, latencyMs, httpStatus, null, tlsDaysLeft)
+      const reported = isJson && !truncated ? reportedHealth(text) : null
+      if (reported?.verdict === 'down') return finish(target, at, latencyMs, httpStatus, { errorClass: 'condition', message: `the service reports status "${reported.status}"` }, tlsDaysLeft)
+      return finish(target, at, latencyMs, httpStatus, null, tlsDaysLeft, reported?.verdict === 'degraded' ? reported.status : null)
     } catch (err) {
       const latencyMs = performance.now() - t0
       const reason = ac.signal.aborted ? ac.signal.reason : err
