@@ -6,6 +6,8 @@ FROM node:24-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+# patches/: fixes patch-package applies to dependencies at install (postinstall); see docs/architecture.md
+COPY patches ./patches
 # build_from_source: better-sqlite3 is compiled here against this image's Node, not downloaded prebuilt.
 RUN npm_config_build_from_source=true npm ci --no-audit --no-fund
 COPY tsconfig.json ./

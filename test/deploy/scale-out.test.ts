@@ -96,6 +96,16 @@ t.test('the balancer, running, sends requests only to ready replicas and drops o
   let up = false
   for (let i = 0; i < 100 && !up; i++) { await sleep(100); up = await get().then((s) => s === 200, () => false) }
   t.ok(up, 'the balancer answers through a ready replica', { stderr })
+  // HAProxy starts with every server up and takes one out after two failed checks: wait until ten
+  // requests in a row miss the unready backend (never, if the checks did not read /ready)
+  let settled = false
+  for (let i = 0; i < 100 && !settled; i++) {
+    counts.notReady = 0
+    for (let k = 0; k < 10; k++) await get()
+    settled = counts.notReady === 0
+    if (!settled) await sleep(100)
+  }
+  t.ok(settled, 'the unready backend is taken out by its /ready check')
   for (const k of Object.keys(counts) as Array<keyof typeof counts>) counts[k] = 0
 
   const codes = []

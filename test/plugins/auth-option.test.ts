@@ -5,6 +5,7 @@ import Fastify from 'fastify'
 import configPlugin from '../../src/plugins/app/config.js'
 import sensible from '../../src/plugins/external/sensible.js'
 import rateLimit from '../../src/plugins/external/rate-limit.js'
+import redisPlugin from '../../src/plugins/app/redis.js'
 import helmet from '../../src/plugins/external/helmet.js'
 import busPlugin from '../../src/plugins/app/bus.js'
 import authPlugin from '../../src/plugins/app/auth.js'
@@ -16,6 +17,7 @@ async function bare (t: Parameters<typeof tempDir>[0], overrides = {}) {
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(configPlugin, { config: testConfig(tempDir(t), overrides) })
+  await app.register(redisPlugin)
   await app.register(sensible)
   await app.register(helmet)
   await app.register(rateLimit)

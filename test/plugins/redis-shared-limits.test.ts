@@ -3,7 +3,7 @@
 // client cannot multiply its budget by the number of instances; without Redis each counts alone; a
 // Redis that cannot be reached costs the sharing, never a request.
 import t from 'tap'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
 import { build, adminHeaders, ADMIN_USER } from '../helper.js'
@@ -93,6 +93,8 @@ t.test('a token failure counter is shared too, and a successful login makes its 
 
   // the admin logs in on A from 192.0.2.50; then attackers elsewhere lock the user name, through B
   t.equal((await a.inject({ url: '/audit', headers: adminHeaders, remoteAddress: '192.0.2.50' })).statusCode, 200)
+  const userKey = createHash('sha256').update(ADMIN_USER).digest('base64url')
+  t.ok(await eventually(async () => b.auth.lockout.isKnown(userKey, '192.0.2.50')), 'B learns the address A saw the admin log in from')
   for (const ip of ['192.0.2.60', '192.0.2.61']) await b.inject({ url: '/audit', headers: wrong, remoteAddress: ip })
   t.ok(await eventually(async () => (await b.inject({ url: '/audit', headers: adminHeaders, remoteAddress: '192.0.2.62' })).statusCode === 429), 'the user is locked for unknown addresses')
   const known = await b.inject({ url: '/audit', headers: adminHeaders, remoteAddress: '192.0.2.50' })

@@ -29,7 +29,8 @@ interface Job {
 }
 
 export function createChainAppender (store: Pick<AuditStore, 'append' | 'tail'>, opts: ChainAppenderOptions = {}) {
-  const maxConflicts = opts.maxConflicts ?? 5
+  // several instances append to one trail on PostgreSQL: a batch may lose a few rounds in a row
+  const maxConflicts = opts.maxConflicts ?? 20
   /** the last entry chained, stored or in flight; undefined when the trail is empty */
   let tip: AuditLink | undefined
   /** false until the tail is read, and again from a failed append until it is read anew */
@@ -63,9 +64,12 @@ export function createChainAppender (store: Pick<AuditStore, 'append' | 'tail'>,
       if (isDomainError(err, 'conflict') && job.conflicts < maxConflicts) {
         job.conflicts++
         waiting.push(job)
-      } else {
-        job.reject(err)
+        // another instance appending at the same moment: a few random milliseconds apart, the two stop
+        // re-reading the tail in step and losing to each other
+        setTimeout(resume, Math.random() * 5)
+        return
       }
+      job.reject(err)
       resume()
     })
   }
