@@ -42,7 +42,14 @@ async function storedIds (app: Awaited<ReturnType<typeof build>>['app']): Promis
   const ids: string[] = []
   let cursor: string | undefined
   for (let page = 0; page < 1000; page++) {
-    const res = await app.inject({ url: `/events?type=outage.test&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, headers: adminHeaders })
+    // a connection the pool was opening while the database was away may still fail one call: a 503 is
+    // retried, as a client honouring Retry-After would
+    let res = await app.inject({ url: `/events?type=outage.test&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, headers: adminHeaders })
+    for (let retry = 0; res.statusCode === 503 && retry < 40; retry++) {
+      await sleep(250)
+      res = await app.inject({ url: `/events?type=outage.test&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, headers: adminHeaders })
+    }
+    if (res.statusCode !== 200) throw new Error(`GET /events answered ${res.statusCode}: ${res.body}`)
     const body = res.json()
     ids.push(...body.events.map((e: { producerId: string }) => e.producerId))
     cursor = body.nextCursor ?? undefined
