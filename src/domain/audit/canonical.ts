@@ -13,7 +13,7 @@
 // generic path for that entry, so its verdict is the generic path's. See docs/audit.md.
 import { hash } from 'node:crypto'
 import canonicalize from 'canonicalize'
-import type { ActorType, AuditEntry, Outcome } from './hash-chain.js'
+import type { ActorType, AuditEntry, Outcome } from './entry.js'
 
 /**
  * One stored entry as its columns, in this order: what verification reads, one array per entry.

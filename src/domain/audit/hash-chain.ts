@@ -6,48 +6,11 @@ import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:
 import canonicalize from 'canonicalize'
 import { canonicalFromColumns, sha256Hex, toColumns } from './canonical.js'
 
-export const ACTOR_TYPES = ['user', 'agent', 'service', 'system'] as const
-export type ActorType = typeof ACTOR_TYPES[number]
-/** `unknown`: the writer did not say (the original design's entries carry no outcome) */
-export const OUTCOMES = ['success', 'failure', 'denied', 'unknown'] as const
-export type Outcome = typeof OUTCOMES[number]
+export { ACTOR_TYPES, OUTCOMES, type ActorType, type Outcome, type AuditActor, type AuditTarget, type AuditEntry, type AuditDraft, type Checkpoint } from './entry.js'
+import type { AuditEntry, AuditDraft, Checkpoint } from './entry.js'
 
 /** The hash of "no previous entry": the first entry links to it. */
 export const GENESIS_HASH = '0'.repeat(64)
-
-export interface AuditActor { type: ActorType, id: string, name: string | null, onBehalfOf: string | null }
-export interface AuditTarget { type: string, id: string }
-
-export interface AuditEntry {
-  seq: number
-  id: string
-  time: string
-  actor: AuditActor
-  action: string
-  target: AuditTarget | null
-  outcome: Outcome
-  reason: string | null
-  metadata: Record<string, unknown>
-  model: string | null
-  tool: string | null
-  argumentsHash: string | null
-  clientIp: string | null
-  requestId: string | null
-  /** who authenticated the write, e.g. "user:admin" or "service:token-1a2b3c4d"; "system" for the hub */
-  submittedBy: string
-  prevHash: string
-  hash: string
-  /**
-   * The stored epoch-ms copy of `time` that time queries filter on, present only when it no longer
-   * equals the hashed `time`: not hashed itself, so the verifier reports the entry as modified.
-   */
-  timeMs?: number
-}
-
-/** An entry before the writer thread places it in the chain. */
-export type AuditDraft = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash' | 'timeMs'>
-
-export interface Checkpoint { seq: number, hash: string, time: string, keyId: string, signature: string }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 
