@@ -12,6 +12,7 @@ import { buildSerializer } from './http/serialization.js'
 import { MAX_PARAM_LENGTH, frameworkErrors } from './plugins/app/errors.js'
 import { QuietRequestLog } from './http/request-log.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
+import { limitHeapGrowth } from './http/heap-growth.js'
 import sensible from './plugins/external/sensible.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
@@ -106,6 +107,8 @@ export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
 }
 
 export async function buildApp (config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  // process-wide, and first: the garbage of a busy hub is collected before it doubles the RSS
+  limitHeapGrowth(config.heapHeadroomMb)
   const https = config.tlsCert && config.tlsKey
     ? { key: readFileSync(config.tlsKey), cert: readFileSync(config.tlsCert) }
     : null

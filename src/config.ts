@@ -32,6 +32,8 @@ export const ConfigSchema = Type.Object({
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   durability: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full' }),
   writerMode: Type.Union([Type.Literal('inline'), Type.Literal('thread')], { default: 'inline' }),
+  /** how far V8's heap may grow past what survived its last full collection, in MB (src/http/heap-growth.ts); 0: V8's own (up to 4×) */
+  heapHeadroomMb: Type.Integer({ minimum: 0, maximum: 65_536, default: 64 }),
   /** postgres://… selects the PostgreSQL engine (several instances on one database); unset: the SQLite file in dataDir */
   databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'postgres://user:password@host:port/database' })),
   databaseSchema: Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'public' }),
@@ -126,6 +128,7 @@ const ENV: Array<[string, keyof Config, Kind]> = [
   ['MCP_LOG_LEVEL', 'logLevel', 'string'],
   ['MCP_DURABILITY', 'durability', 'string'],
   ['MCP_WRITER', 'writerMode', 'string'],
+  ['MCP_HEAP_HEADROOM_MB', 'heapHeadroomMb', 'int'],
   ['MCP_DATABASE_URL', 'databaseUrl', 'string'],
   ['MCP_DATABASE_SCHEMA', 'databaseSchema', 'string'],
   ['MCP_DATABASE_POOL_MAX', 'databasePoolMax', 'int'],

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import fp from 'fastify-plugin'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
@@ -40,7 +41,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       // sent as the bytes cached per service (a Buffer is never re-serialised), documented as text
       response: { 200: Type.Unsafe<Buffer>({ type: 'string', description: 'text/plain; version=0.0.4' }), 429: ErrorRef },
     },
-  }, async (_req, reply) => reply.type(app.metrics.contentType).send(await app.metrics.exposition()))
+  }, async (_req, reply) => {
+    const [head, tail] = await app.metrics.exposition()
+    // the two parts as they are, with their total length (no chunked encoding)
+    return reply.type(app.metrics.contentType).header('content-length', head.length + tail.length).send(Readable.from([head, tail], { objectMode: false }) as unknown as Buffer)
+  })
 }
 
 export default fp(routes, { name: 'routes/metrics', dependencies: ['metrics'], encapsulate: true })

@@ -84,8 +84,10 @@ t.test('the fleet: a failure, its suppressed dependants, the resolution', async 
   // the notifier takes the transitions from the bus: wait until it has raised all four alerts
   const active: Alert[] = await waitFor(async () => {
     const list: Alert[] = await get('/alerts?state=active')
-    return list.length >= 4 ? list : null
-  }, { timeoutMs: 30_000, message: 'the alerts of auth, order, cart and the shop' })
+    // the shop-wide alert names every service down once it has seen all three transitions
+    const shop = list.find((a) => a.ruleId === 'services-down')
+    return list.length >= 4 && shop?.services?.length === 3 ? list : null
+  }, { timeoutMs: 30_000, message: 'the alerts of auth, order, cart and the shop (naming all three)' })
   const alertOf = (service: string) => active.find((a) => a.ruleId === 'flores-victoria-services' && a.service === service)
   t.match(alertOf('auth'), { status: 'firing' })
   t.match(alertOf('order'), { status: 'suppressed', suppressedBy: 'dependency' })

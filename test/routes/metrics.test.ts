@@ -162,3 +162,22 @@ function freePort (): Promise<number> {
     s.listen(0, '127.0.0.1', () => { const { port } = s.address() as AddressInfo; s.close(() => resolve(port)) })
   })
 }
+
+t.test('the exposition goes out as its two parts with their exact total length, not chunked', async (t) => {
+  const { app } = await fleet(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as AddressInfo
+  const res = await fetch(`http://127.0.0.1:${port}/metrics/prometheus`)
+  t.equal(res.status, 200)
+  const body = Buffer.from(await res.arrayBuffer())
+  t.equal(res.headers.get('content-length'), String(body.length), 'content-length is the bytes sent')
+  t.equal(res.headers.get('transfer-encoding'), null, 'no chunked encoding')
+  t.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/)
+  const text = body.toString()
+  // the registry's families come first, the per-service ones after, each present once
+  t.ok(text.indexOf('# TYPE mcp_events_total') < text.indexOf('# TYPE mcp_service_up'), 'registry first, then the services')
+  t.equal(text.split('\n').filter((l) => l === '# TYPE mcp_service_up gauge').length, 1)
+  t.equal(sample(text, 'mcp_service_up', 'service="auth"'), 1)
+  t.equal(sample(text, 'mcp_service_up', 'service="order"'), 0)
+  t.ok(text.endsWith('\n'), 'ends with a newline')
+})

@@ -93,8 +93,13 @@ export function createHealthReads (opts: HealthReadsOptions) {
     /** The aggregate from the latest stored results; nothing is probed. */
     report,
 
-    /** name and state of every service, unsorted: the cheap read behind metrics scrapes */
+    /** name and state of every service, unsorted (the metrics uptime refresh) */
     states: (): Array<{ name: string, state: ServiceState }> => [...services.values()].map((e) => ({ name: e.def.name, state: e.state.state })),
+
+    /** the same, one call per service and nothing allocated: the read behind each metrics scrape */
+    eachState (visit: (name: string, state: ServiceState) => void): void {
+      for (const e of services.values()) visit(e.def.name, e.state.state)
+    },
 
     get (name: string): { status: ServiceStatusView, definition: ServiceDefinitionT } | undefined {
       const e = services.get(name)

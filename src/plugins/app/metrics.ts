@@ -15,7 +15,7 @@ declare module 'fastify' {
     metrics: {
       registry: Registry
       contentType: string
-      exposition (): Promise<Buffer>
+      exposition (): Promise<[head: Buffer, tail: Buffer]>
       summary (): Promise<Summary>
       /** recomputes the cached uptime ratios (the background task does it every few minutes) */
       refreshUptime (): Promise<void>
@@ -30,7 +30,7 @@ export default fp(async (app) => {
   let auditEntries = 0
 
   const metrics = createMetrics({
-    services: () => app.health.states(),
+    eachService: (visit) => app.health.eachState(visit),
     eventsStored: () => eventsStored,
     auditEntries: () => auditEntries,
     async testsStatus () {

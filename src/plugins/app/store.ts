@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin'
 import type { Store } from '../../store/ports/store.js'
 import { createSqliteStore } from '../../store/sqlite/sqlite-store.js'
-import { createPostgresStore, redactUrl } from '../../store/postgres/postgres-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance { store: Store }
@@ -11,6 +10,8 @@ export default fp(async (app) => {
   const { dataDir, durability, writeQueueMax, writerMode, databaseUrl, databaseSchema, databasePoolMax } = app.config
   let store: Store
   if (databaseUrl) {
+    // loaded only for this engine: the driver and its areas stay out of a SQLite hub's memory
+    const { createPostgresStore, redactUrl } = await import('../../store/postgres/postgres-store.js')
     const pg = await createPostgresStore({ url: databaseUrl, schema: databaseSchema, poolMax: databasePoolMax })
     app.log.info({ engine: pg.engine, database: redactUrl(databaseUrl), schema: pg.schema, migrationsApplied: pg.applied.length }, 'store opened')
     store = pg
