@@ -40,3 +40,9 @@ export function tamperAuditFile (dir: string, fn: (db: Database.Database) => voi
   db.transaction(() => fn(db))()
   db.close()
 }
+
+/** The value of one Prometheus series in an exposition, `series` written whole as in the text (`name{labels}`); undefined when absent. */
+export function promSample (text: string, series: string): number | undefined {
+  const m = new RegExp(`^${series.replace(/[{}()[\]+.*?^$|\\]/g, '\\$&')} (\\S+)$`, 'm').exec(text)
+  return m ? Number(m[1]) : undefined
+}

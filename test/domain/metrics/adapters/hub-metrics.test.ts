@@ -4,6 +4,7 @@
 import t from 'tap'
 import { createMetrics } from '../../../../src/domain/metrics/adapters/hub-metrics.js'
 import { createBus } from '../../../../src/domain/shared/bus.js'
+import { promSample as sample } from '../../../helper.js'
 
 function hub (fleet: Array<{ name: string, state: string }>) {
   const metrics = createMetrics({
@@ -20,10 +21,6 @@ function hub (fleet: Array<{ name: string, state: string }>) {
 }
 
 const scrape = async (m: ReturnType<typeof createMetrics>) => Buffer.concat(await m.exposition()).toString()
-const sample = (text: string, series: string) => {
-  const line = text.split('\n').find((l) => l.startsWith(series + ' '))
-  return line === undefined ? undefined : Number(line.slice(series.length + 1))
-}
 
 t.test('each state is counted once; paused services are outside the uptime percentage', async (t) => {
   const fleet = [

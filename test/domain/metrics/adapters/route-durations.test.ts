@@ -1,12 +1,7 @@
 // http_request_duration_seconds: per-route recorders, cumulative buckets, and what the app records.
 import t from 'tap'
 import { RouteDurations } from '../../../../src/domain/metrics/adapters/route-durations.js'
-import { build, adminHeaders } from '../../../helper.js'
-
-const sample = (text: string, line: string) => {
-  const m = new RegExp(`^${line.replace(/[{}()[\]+.*?^$|\\]/g, '\\$&')} (\\S+)$`, 'm').exec(text)
-  return m ? Number(m[1]) : undefined
-}
+import { build, adminHeaders, promSample as sample } from '../../../helper.js'
 
 t.test('RouteDurations: buckets cumulative, +Inf, sum and count per method, route and status', async (t) => {
   const d = new RouteDurations([0.01, 0.1, 1])
